@@ -1,0 +1,39 @@
+# newswatch: every target sets up what it needs (a virtual environment in .venv) on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck unit test-slow bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m crawler.demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check crawler spiders storage tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -q
+
+# The README's test command: lint, type checks, then the whole default suite.
+test: lint typecheck unit
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) bench/extraction.py
+
+clean:
+	rm -rf $(VENV) data/demo build *.egg-info .pytest_cache .mypy_cache .ruff_cache

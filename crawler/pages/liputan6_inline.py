@@ -1,0 +1,89 @@
+"""The page data Liputan6 inlines for its analytics: `window.kmklabs.<key> = ...;` and `window.kly...`.
+
+Every Liputan6 (KLY) page template, mobile and desktop, old and new, assigns the article's metadata to a
+global object in an inline script: the id, the title, the type ("TextTypeArticle", "PhotoGallery", ...), the
+channel, the tags, the publication time and the people (`gtm.authors`, `gtm.reporters`, `gtm.editors`). Older
+templates call the object `window.kmklabs`, newer ones `window.kly` (with `kmklabs` kept as an alias). The
+markup around the text changes with every redesign; this data has kept its shape, which makes it the
+parser's fallback.
+
+Values are read with a JSON decoder from the position after `=`, never with `eval`: a value that is not JSON
+(a function call, a quoted JavaScript string) is taken only when it is a plain quoted string or a number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# `window.kmklabs.article = {...}` / `window.kly.gtm = {...}`: one key of the global object.
+_KEY_ASSIGNMENT = re.compile(r"window\.(?:kmklabs|kly)\.(?P<key>[A-Za-z_]\w*)\s*=(?!=)\s*")
+# `window.kly = {...}`: the whole object at once (an object literal, not `{}` followed by key assignments).
+_OBJECT_ASSIGNMENT = re.compile(r"window\.(?:kmklabs|kly)\s*=(?!=)\s*(?=\{)")
+_QUOTED = re.compile(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)\"""")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_DECODER = json.JSONDecoder()
+
+
+def _value_at(text: str, pos: int) -> tuple[bool, Any]:
+    """The JSON-ish value starting at `pos`: (True, value) or (False, None) when it is not a plain value."""
+    if pos >= len(text):
+        return False, None
+    char = text[pos]
+    if char in "{[":
+        try:
+            value, _ = _DECODER.raw_decode(text, pos)
+        except ValueError:
+            return False, None
+        return True, value
+    if char in "'\"":
+        match = _QUOTED.match(text, pos)
+        if not match:
+            return False, None
+        raw = match.group(1) if match.group(1) is not None else match.group(2)
+        return True, raw.replace("\\'", "'").replace('\\"', '"').replace("\\/", "/")
+    match = _NUMBER.match(text, pos)
+    if match:
+        number = match.group(0)
+        return True, float(number) if "." in number else int(number)
+    return False, None
+
+
+def inline_data(html: str) -> dict[str, Any]:
+    """Every `window.kmklabs.*` / `window.kly.*` value of the page by key; a key's first assignment wins.
+
+    The first one is the server's: later ones are scripts re-assigning a key at run time (page type checks
+    such as `window.kmklabs.pageType === ...` are comparisons and are skipped).
+    """
+    found: dict[str, Any] = {}
+    if "window.kmklabs" not in html and "window.kly" not in html:
+        return found
+    for match in _OBJECT_ASSIGNMENT.finditer(html):
+        ok, value = _value_at(html, match.end())
+        if ok and isinstance(value, dict):
+            for key, item in value.items():
+                found.setdefault(str(key), item)
+    for match in _KEY_ASSIGNMENT.finditer(html):
+        key = match.group("key")
+        if key in found:
+            continue
+        ok, value = _value_at(html, match.end())
+        if ok:
+            found[key] = value
+    return found
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def split_names(value: Any) -> list[str]:
+    """Names from an inline value: a string ("A, B" or "A|B"), a list, or a {"names": ...} object."""
+    if isinstance(value, dict):
+        return split_names(value.get("names") or value.get("name"))
+    if isinstance(value, list):
+        return [name for item in value for name in split_names(item)]
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[,|]", value) if part.strip()]
+    return []

@@ -1,0 +1,136 @@
+"""URL identity: which site a URL belongs to, its canonical form and the article id it carries.
+
+Identity is (source, article_id), never the raw URL: the same Liputan6 article is reachable from www., m. and
+(in 2016) channel subdomains, and a BBC story from bbc.com and bbc.co.uk, with tracking parameters on top.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only track the click; dropping them never changes the page.
+TRACKING_PARAMS = re.compile(
+    r"^(utm_[a-z_]+|at_[a-z_]+|fbclid|gclid|dclid|msclkid|ocid|xtor|ns_(mchannel|source|campaign|linkname|fee)"
+    r"|mc_(cid|eid)|_ga|igshid|cmpid|src|ref_src|amp)$",
+    re.IGNORECASE,
+)
+
+LIPUTAN6_HOST = re.compile(r"(^|\.)liputan6\.com$", re.IGNORECASE)
+BBC_HOST = re.compile(r"(^|\.)bbc\.(com|co\.uk)$", re.IGNORECASE)
+BBC_FEED_HOST = re.compile(r"^feeds\.bbci\.co\.uk$", re.IGNORECASE)
+
+# /<channel>/read/<id>/<slug> on www./m.; /read/<id>/<slug> on the 2016 channel subdomains.
+_L6_READ = re.compile(r"^/(?:(?P<channel>[a-z0-9-]+)/)?read/(?P<id>\d{5,})(?:/(?P<rest>[^?#]*))?$", re.I)
+# photo.liputan6.com/<channel>/<slug>-<id> (2016 galleries)
+_L6_PHOTO = re.compile(r"^/(?P<channel>[a-z0-9-]+)/(?P<slug>[a-z0-9-]+)-(?P<id>\d{6,})/?$", re.I)
+# Path endings that are views of an article, not the article: comments, photo viewer, video player.
+_L6_NOT_ARTICLE_REST = re.compile(r"(^|/)(comments?|komentar|photo|foto|video)(/|$)", re.I)
+
+_BBC_NEWS_NUMERIC = re.compile(r"^/news/(?P<id>[a-z0-9-]*[a-z][a-z0-9-]*-\d{6,})/?$", re.I)
+_BBC_NEWS_ARTICLES = re.compile(r"^/news/articles/(?P<id>[a-z0-9]{8,})/?$", re.I)
+# The AMP edition of a story (/news/<id>.amp) is the same article.
+_BBC_AMP_SUFFIX = re.compile(r"\.amp$", re.I)
+_BBC_NOT_ARTICLE = re.compile(r"^/(iplayer|sounds|programmes|videos?|av|live)/|/(av|live|in_pictures)/", re.I)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def site_of(url: str) -> str | None:
+    """'liputan6' or 'bbc' for the two built-in sites, None for anything else."""
+    host = host_of(url)
+    if LIPUTAN6_HOST.search(host):
+        return "liputan6"
+    if BBC_HOST.search(host) or BBC_FEED_HOST.match(host):
+        return "bbc"
+    return None
+
+
+def strip_tracking(url: str) -> str:
+    """Drop tracking parameters and the fragment (BBC feed guids end in '#0'); keep everything else."""
+    parts = urlsplit(url.strip())
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if not TRACKING_PARAMS.match(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def liputan6_article_id(url: str) -> str | None:
+    """The numeric id of a Liputan6 article URL, None for anything that is not an article page."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not LIPUTAN6_HOST.search(host):
+        return None
+    query = dict(parse_qsl(parts.query))
+    if "photo" in query:  # ?photo=N is the gallery viewer of an article, not the article itself
+        return None
+    match = _L6_READ.match(parts.path)
+    if match:
+        rest = match.group("rest") or ""
+        if _L6_NOT_ARTICLE_REST.search(rest.split("/", 1)[1] if "/" in rest else ""):
+            return None
+        if rest.split("/", 1)[0].lower() in {"comments", "comment", "komentar"}:
+            return None
+        return match.group("id")
+    if host.startswith("photo."):
+        match = _L6_PHOTO.match(parts.path)
+        if match:
+            return match.group("id")
+    return None
+
+
+def bbc_article_id(url: str) -> str | None:
+    """The last path segment of a BBC News article URL, the same for bbc.com and bbc.co.uk."""
+    parts = urlsplit(url)
+    if not BBC_HOST.search((parts.hostname or "").lower()):
+        return None
+    path = _BBC_AMP_SUFFIX.sub("", parts.path)
+    if _BBC_NOT_ARTICLE.search(path):
+        return None
+    match = _BBC_NEWS_ARTICLES.match(path) or _BBC_NEWS_NUMERIC.match(path)
+    return match.group("id") if match else None
+
+
+def article_id_for(url: str) -> str | None:
+    site = site_of(url)
+    if site == "liputan6":
+        return liputan6_article_id(url)
+    if site == "bbc":
+        return bbc_article_id(url)
+    return None
+
+
+def is_article_url(url: str) -> bool:
+    return article_id_for(url) is not None
+
+
+def canonical_url(url: str) -> str:
+    """The one address we store for a page: https, the main host, no tracking parameters, no fragment.
+
+    Liputan6's m. and 2016 channel subdomains fold onto www.liputan6.com/<channel>/read/<id>/<slug>;
+    bbc.co.uk folds onto www.bbc.com. Other URLs only lose tracking parameters and the fragment.
+    """
+    clean = strip_tracking(url)
+    parts = urlsplit(clean)
+    host = (parts.hostname or "").lower()
+    path = parts.path or "/"
+    site = site_of(clean)
+    if site == "liputan6":
+        match = _L6_READ.match(path)
+        sub = host.split(".")[0] if host.count(".") >= 2 else "www"
+        if match and not match.group("channel") and sub not in {"www", "m"}:
+            # tekno.liputan6.com/read/ID/slug -> www.liputan6.com/tekno/read/ID/slug
+            path = f"/{sub}{path}"
+            host = "www.liputan6.com"
+        elif sub in {"m", "www"}:
+            host = "www.liputan6.com"
+        return urlunsplit(("https", host, path, parts.query, ""))
+    if site == "bbc" and BBC_HOST.search(host):
+        return urlunsplit(("https", "www.bbc.com", _BBC_AMP_SUFFIX.sub("", path), parts.query, ""))
+    return clean
+
+
+def same_site(url: str, other: str) -> bool:
+    site = site_of(url)
+    return site is not None and site == site_of(other)

@@ -1,0 +1,33 @@
+"""The database layer: engine set-up, migrations and the Store facade. All SQL of newswatch lives here."""
+
+from storage.engine import default_db_url
+from storage.records import (
+    Change,
+    CrawlRun,
+    Event,
+    FetchState,
+    Known,
+    PreviousVersion,
+    SaveResult,
+    SearchHit,
+    StoredArticle,
+    StoredVersion,
+)
+from storage.store import EXPORT_FIELDS, Classify, Store
+
+__all__ = [
+    "EXPORT_FIELDS",
+    "Change",
+    "Classify",
+    "CrawlRun",
+    "Event",
+    "FetchState",
+    "Known",
+    "PreviousVersion",
+    "SaveResult",
+    "SearchHit",
+    "Store",
+    "StoredArticle",
+    "StoredVersion",
+    "default_db_url",
+]

@@ -1,0 +1,139 @@
+"""Plain records passed between the storage layer and the application. No SQLAlchemy types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PreviousVersion:
+    """The latest stored version of an article, as change detection needs it."""
+
+    version_no: int
+    title: str | None
+    body: str
+    body_hash: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an incoming article is relative to its latest stored version.
+
+    kind: "new" (never stored), "updated" (a distinct version) or "unchanged".
+    material: for "updated", whether the change is worth telling people about (not whitespace, counters...).
+    diff: for "updated": {"added": [...], "removed": [...], "changed": [{"before", "after"}], "title": ...}.
+    """
+
+    kind: str
+    material: bool = False
+    diff: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: str  # "new" | "updated" | "unchanged"
+    version_no: int
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows about an article id, for incremental crawling."""
+
+    status: str  # "stored" | "irrelevant" | "deleted" | "failed"
+    published_at: str | None
+    listing_date: str | None
+    last_fetched_at: str | None
+    topics_fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class FetchState:
+    url: str
+    etag: str | None
+    last_modified: str | None
+    last_status: int | None
+    last_fetched_at: str | None
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One distinct (title, body) an article has had; version 1 is the first one stored."""
+
+    version_no: int
+    title: str | None
+    lead: str | None
+    body: str
+    body_hash: str
+    modified_at: str | None
+    fetched_at: str
+    material: bool
+    diff: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """The latest state of a stored article; `versions` is filled by Store.get_article only."""
+
+    source: str
+    article_id: str
+    url: str
+    title: str | None
+    lead: str | None
+    body: str
+    body_hash: str
+    version_no: int
+    published_at: str | None
+    published_utc: str | None
+    modified_at: str | None
+    authors: list[str]
+    section: str | None
+    tags: list[str]
+    language: str | None
+    kind: str
+    images: list[dict[str, Any]]
+    matches: list[dict[str, Any]]
+    topics: list[str]
+    score: float
+    listing_date: str | None
+    first_seen_at: str
+    last_seen_at: str
+    last_changed_at: str
+    deleted_at: str | None
+    versions: list[StoredVersion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    source: str
+    article_id: str
+    url: str
+    title: str | None
+    published_at: str | None
+    snippet: str
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    id: int
+    spider: str
+    args: dict[str, Any]
+    started_at: str
+    finished_at: str | None
+    outcome: str | None  # None while running, or when the process died before finishing
+    stats: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """An outbox row: a new article or a material update, with what an alert needs in `payload`."""
+
+    id: int
+    source: str
+    article_id: str
+    kind: str  # "new" | "updated"
+    version_no: int
+    created_at: str
+    payload: dict[str, Any]
+    dispatched_at: str | None

@@ -1,0 +1,119 @@
+"""The current schema as SQLAlchemy Core tables, for building statements.
+
+The database itself is created and changed only by the migrations (storage/migrations.py); a test checks that
+the migrated database has exactly these tables and columns. Datetimes are TEXT in UTC ISO 8601
+("2022-01-07T03:05:00+00:00"), so they sort and compare as strings on every dialect; the publication time
+as the page states it (with its own offset) is kept beside its UTC form. JSON values are
+TEXT written by json.dumps.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, Table, Text, UniqueConstraint
+
+metadata = MetaData()
+
+# One row per (source, article_id): the latest state of a stored (relevant) article.
+articles = Table(
+    "articles", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("article_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text),
+    Column("lead", Text),
+    Column("body", Text, nullable=False),
+    Column("body_hash", Text, nullable=False),
+    Column("version_no", Integer, nullable=False),
+    Column("published_at", Text),  # as the page states it, with its offset
+    Column("published_utc", Text),  # the same instant in UTC, for sorting and date filters
+    Column("modified_at", Text),
+    Column("authors", Text, nullable=False),  # JSON list
+    Column("section", Text),
+    Column("tags", Text, nullable=False),  # JSON list
+    Column("language", Text),
+    Column("kind", Text, nullable=False),
+    Column("images", Text, nullable=False),  # JSON list of {"url", "caption"}
+    Column("matches", Text, nullable=False),  # JSON list of the relevance matches
+    Column("score", Float, nullable=False),
+    Column("listing_date", Text),  # pubDate/lastmod the feed, sitemap or index last showed
+    Column("first_seen_at", Text, nullable=False),
+    Column("last_seen_at", Text, nullable=False),
+    Column("last_changed_at", Text, nullable=False),
+    Column("deleted_at", Text),  # the page later redirected away (Liputan6 sends removed articles home)
+    UniqueConstraint("source", "article_id", name="uq_articles_source_article"),
+)
+
+# Topic names an article matched, one row each, so --topic filters in SQL on every dialect.
+article_topics = Table(
+    "article_topics", metadata,
+    Column("article_pk", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic", Text, primary_key=True),
+)
+
+# Each distinct (title, cleaned body) an article has had, numbered from 1.
+article_versions = Table(
+    "article_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_pk", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("version_no", Integer, nullable=False),
+    Column("title", Text),
+    Column("lead", Text),
+    Column("body", Text, nullable=False),
+    Column("body_hash", Text, nullable=False),
+    Column("modified_at", Text),
+    Column("fetched_at", Text, nullable=False),
+    Column("material", Boolean, nullable=False),
+    Column("diff", Text),  # JSON: the change from the previous version, as change detection described it
+    UniqueConstraint("article_pk", "version_no", name="uq_versions_article_no"),
+)
+
+# Pages fetched but not stored as articles; keyed like articles so incremental crawling can skip them.
+seen = Table(
+    "seen", metadata,
+    Column("source", Text, primary_key=True),
+    Column("article_id", Text, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("status", Text, nullable=False),  # irrelevant | deleted | failed
+    Column("topics_fingerprint", Text),  # topics an "irrelevant" verdict was made under
+    Column("listing_date", Text),
+    Column("detail", Text),
+    Column("first_seen_at", Text, nullable=False),
+    Column("last_fetched_at", Text, nullable=False),
+)
+
+# HTTP validators per URL, for conditional requests (feeds, sitemaps, index pages, articles).
+fetch_state = Table(
+    "fetch_state", metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_status", Integer),
+    Column("last_fetched_at", Text),
+)
+
+crawl_runs = Table(
+    "crawl_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("spider", Text, nullable=False),
+    Column("args", Text, nullable=False),  # JSON object
+    Column("started_at", Text, nullable=False),
+    Column("finished_at", Text),
+    Column("outcome", Text),  # e.g. the finish reason; NULL while running (or after a crash)
+    Column("stats", Text),  # JSON object
+)
+
+# Outbox: one row per alert-worthy change, written in the article's transaction. Delivery (per recipient,
+# in its own table keyed by event id) reads the rows not yet dispatched.
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("article_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # new | updated
+    Column("version_no", Integer, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("dispatched_at", Text),
+    UniqueConstraint("source", "article_id", "kind", "version_no", name="uq_events_change"),
+)

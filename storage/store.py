@@ -1,0 +1,510 @@
+"""The Store: the one object the rest of newswatch uses to read and write the database.
+
+Every write is one transaction (BEGIN IMMEDIATE on SQLite, see storage/engine.py) and an idempotent upsert on
+a natural key, so a crash or a re-run never duplicates a row. Driver errors leave as
+StorageError with one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    Row,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crawler.errors import StorageError
+from crawler.items import Article
+from storage import schema as s
+from storage.engine import WRITE_OPTION, display_url, make_engine, translate_errors
+from storage.migrations import migrate
+from storage.records import (
+    Change,
+    CrawlRun,
+    Event,
+    FetchState,
+    Known,
+    PreviousVersion,
+    SaveResult,
+    SearchHit,
+    StoredArticle,
+    StoredVersion,
+)
+from storage.search import fts_query, like_terms, plain_snippet
+
+Classify = Callable[[PreviousVersion | None, Article], Change]
+SEEN_STATUSES = ("irrelevant", "deleted", "failed")
+
+
+def utc_iso(moment: datetime) -> str:
+    """UTC ISO 8601 text; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def to_utc_text(value: str | None) -> str | None:
+    """An ISO 8601 timestamp with any offset, as UTC text; None when absent or unparsable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return utc_iso(parsed)
+
+
+def content_hash(text_value: str) -> str:
+    return hashlib.sha256(text_value.encode("utf-8")).hexdigest()
+
+
+def topics_of(matches: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Topic names from relevance matches ({"topic": name, "terms": [...], ...})."""
+    names = {str(m.get("topic") or m.get("name") or "") for m in matches}
+    return sorted(n for n in names if n)
+
+
+def terms_of(matches: Sequence[Mapping[str, Any]]) -> list[str]:
+    terms: list[str] = []
+    for m in matches:
+        found = m.get("terms") or m.get("matched") or ([m["term"]] if m.get("term") else [])
+        for term in found if isinstance(found, list | tuple) else [found]:
+            if str(term) not in terms:
+                terms.append(str(term))
+    return terms
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _loads(value: str | None) -> Any:
+    return json.loads(value) if value else None
+
+
+def _bound(moment: datetime | date | str | None) -> str | None:
+    if moment is None or isinstance(moment, str):
+        return moment
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(0), UTC)
+    return utc_iso(moment)
+
+
+class Store:
+    """Facade over the database. Open with Store.open(url); close() (or use as a context manager)."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, create: bool = True, busy_timeout: float = 30.0,
+             sqlite_pragmas: Mapping[str, Any] | None = None) -> Store:
+        """Connect (WAL, busy timeout, foreign keys on SQLite) and apply pending migrations.
+
+        create=False refuses to create a missing SQLite file (for read-only commands). sqlite_pragmas are
+        set on every new connection (e.g. {"max_page_count": 100}).
+        """
+        engine = make_engine(url, busy_timeout=busy_timeout, sqlite_pragmas=sqlite_pragmas, create=create)
+        try:
+            with translate_errors(url):
+                migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({display_url(self.url)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back on any exception."""
+        with translate_errors(self.url), self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with translate_errors(self.url), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _insert(self, table: Any) -> Insert:
+        """An INSERT that can take ON CONFLICT clauses on this dialect."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        raise StorageError(f"unsupported database dialect {self.dialect!r}: use SQLite or PostgreSQL")
+
+    def _upsert(self, conn: Connection, table: Any, values: dict[str, Any], keys: Sequence[str],
+                update_columns: Sequence[str] | None = None) -> None:
+        stmt: Any = self._insert(table).values(**values)
+        columns = [c for c in (update_columns if update_columns is not None else values) if c not in keys]
+        if columns:
+            stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                              set_={c: stmt.excluded[c] for c in columns})
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        conn.execute(stmt)
+
+    # -- articles --------------------------------------------------------------------------------------
+
+    def save_article(self, article: Article, *, matches: Sequence[Mapping[str, Any]], score: float,
+                     fetched_at: datetime, listing_date: str | None, classify: Classify) -> SaveResult:
+        """Store one relevant article in one transaction and return what happened to it.
+
+        Reads the latest version, asks classify(previous, article) what kind of change this is, upserts the
+        article row, adds a version when (title, body) differs from the latest, and writes an outbox event for
+        a new article or a material update. If anything raises (classify included) nothing is written.
+        The status follows the stored content: "new" (first time), "updated" (a new version) or "unchanged".
+        """
+        if not article.article_id:
+            raise ValueError(f"article without an id cannot be stored: {article.url}")
+        now = utc_iso(fetched_at)
+        body_hash = content_hash(article.body)
+        topics = topics_of(matches)
+        a = s.articles
+        with self._write() as conn:
+            row = conn.execute(
+                select(a.c.id, a.c.version_no, a.c.title, a.c.body, a.c.body_hash)
+                .where(a.c.source == article.source, a.c.article_id == article.article_id)
+                .with_for_update()
+            ).first()
+            previous = (PreviousVersion(row.version_no, row.title, row.body, row.body_hash)
+                        if row is not None else None)
+            change = classify(previous, article)
+            if previous is None:
+                status, version_no = "new", 1
+            elif (article.title, body_hash) != (previous.title, previous.body_hash):
+                status, version_no = "updated", previous.version_no + 1
+            else:
+                status, version_no = "unchanged", previous.version_no
+
+            values = {
+                "source": article.source, "article_id": article.article_id, "url": article.url,
+                "title": article.title, "lead": article.lead, "body": article.body, "body_hash": body_hash,
+                "version_no": version_no, "published_at": article.published_at,
+                "published_utc": to_utc_text(article.published_at), "modified_at": article.modified_at,
+                "authors": _dumps(article.authors), "section": article.section, "tags": _dumps(article.tags),
+                "language": article.language, "kind": article.kind,
+                "images": _dumps([{"url": i.url, "caption": i.caption} for i in article.images]),
+                "matches": _dumps(list(matches)), "score": float(score), "listing_date": listing_date,
+                "first_seen_at": now, "last_seen_at": now, "last_changed_at": now, "deleted_at": None,
+            }
+            keep = {"id", "source", "article_id", "first_seen_at"}
+            if status == "unchanged":
+                keep |= {"title", "body", "body_hash", "version_no", "last_changed_at"}
+            if listing_date is None:
+                keep.add("listing_date")  # a fetch without a listing does not forget the last one seen
+            self._upsert(conn, a, values, ("source", "article_id"), [c for c in values if c not in keep])
+            article_pk = conn.scalar(select(a.c.id).where(a.c.source == article.source,
+                                                          a.c.article_id == article.article_id))
+
+            conn.execute(delete(s.article_topics).where(s.article_topics.c.article_pk == article_pk))
+            if topics:
+                conn.execute(s.article_topics.insert(),
+                             [{"article_pk": article_pk, "topic": t} for t in topics])
+            # Stored now: an earlier "irrelevant"/"failed" verdict no longer applies.
+            conn.execute(delete(s.seen).where(s.seen.c.source == article.source,
+                                              s.seen.c.article_id == article.article_id))
+
+            if status != "unchanged":
+                conn.execute(s.article_versions.insert().values(
+                    article_pk=article_pk, version_no=version_no, title=article.title, lead=article.lead,
+                    body=article.body, body_hash=body_hash, modified_at=article.modified_at, fetched_at=now,
+                    material=status == "new" or change.material,
+                    diff=_dumps(change.diff) if status == "updated" else None,
+                ))
+            event_id = None
+            if status == "new" or (status == "updated" and change.material):
+                event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change)
+        return SaveResult(status=status, version_no=version_no, event_id=event_id)
+
+    def _add_event(self, conn: Connection, article: Article, kind: str, version_no: int, now: str,
+                   matches: Sequence[Mapping[str, Any]], topics: list[str], change: Change) -> int:
+        payload = {
+            "source": article.source, "article_id": article.article_id, "url": article.url,
+            "title": article.title, "lead": article.lead, "published_at": article.published_at,
+            "version_no": version_no, "topics": topics, "terms": terms_of(matches),
+            "matches": list(matches), "diff": change.diff if kind == "updated" else {},
+        }
+        e = s.events
+        key = (e.c.source == article.source, e.c.article_id == article.article_id, e.c.kind == kind,
+               e.c.version_no == version_no)
+        self._upsert(conn, e, {"source": article.source, "article_id": article.article_id, "kind": kind,
+                               "version_no": version_no, "created_at": now, "payload": _dumps(payload)},
+                     ("source", "article_id", "kind", "version_no"), [])
+        event_id = conn.scalar(select(e.c.id).where(*key))
+        assert event_id is not None  # inserted just above, or already there
+        return int(event_id)
+
+    def list_articles(self, source: str | None = None, topic: str | None = None,
+                      since: datetime | date | str | None = None, until: datetime | date | str | None = None,
+                      limit: int | None = None) -> list[StoredArticle]:
+        """Stored articles, newest publication first. since is inclusive, until exclusive (UTC); an article
+        without a publication time is dated by when it was first seen."""
+        with self._read() as conn:
+            rows = conn.execute(self._articles_query(source, topic, since, until, limit)).all()
+        return [self._article(r) for r in rows]
+
+    def _articles_query(self, source: str | None, topic: str | None, since: Any, until: Any,
+                        limit: int | None) -> Any:
+        a = s.articles
+        dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
+        conditions: list[ColumnElement[bool]] = []
+        if source:
+            conditions.append(a.c.source == source)
+        if topic:
+            conditions.append(a.c.id.in_(select(s.article_topics.c.article_pk)
+                                         .where(s.article_topics.c.topic == topic)))
+        if (low := _bound(since)) is not None:
+            conditions.append(dated >= low)
+        if (high := _bound(until)) is not None:
+            conditions.append(dated < high)
+        query = select(a).where(and_(True, *conditions)).order_by(dated.desc(), a.c.id.desc())
+        return query.limit(limit) if limit else query
+
+    def get_article(self, source: str, article_id: str) -> StoredArticle | None:
+        """One stored article with all its versions (oldest first), or None."""
+        a, v = s.articles, s.article_versions
+        with self._read() as conn:
+            row = conn.execute(select(a).where(a.c.source == source, a.c.article_id == article_id)).first()
+            if row is None:
+                return None
+            versions = conn.execute(select(v).where(v.c.article_pk == row.id).order_by(v.c.version_no)).all()
+        stored = self._article(row)
+        return StoredArticle(**{**stored.__dict__, "versions": [
+            StoredVersion(version_no=x.version_no, title=x.title, lead=x.lead, body=x.body,
+                          body_hash=x.body_hash, modified_at=x.modified_at, fetched_at=x.fetched_at,
+                          material=bool(x.material), diff=_loads(x.diff))
+            for x in versions]})
+
+    @staticmethod
+    def _article(row: Row[Any]) -> StoredArticle:
+        matches = _loads(row.matches) or []
+        return StoredArticle(
+            source=row.source, article_id=row.article_id, url=row.url, title=row.title, lead=row.lead,
+            body=row.body, body_hash=row.body_hash, version_no=row.version_no, published_at=row.published_at,
+            published_utc=row.published_utc, modified_at=row.modified_at, authors=_loads(row.authors) or [],
+            section=row.section, tags=_loads(row.tags) or [], language=row.language, kind=row.kind,
+            images=_loads(row.images) or [], matches=matches, topics=topics_of(matches), score=row.score,
+            listing_date=row.listing_date, first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at,
+            last_changed_at=row.last_changed_at, deleted_at=row.deleted_at,
+        )
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Full-text search over title, lead and body: FTS5 (best match first) on SQLite, LIKE elsewhere.
+
+        Words are ANDed; "quoted words" form a phrase; a trailing * matches a prefix; OR between words.
+        """
+        if self.dialect != "sqlite":
+            return self._search_like(query, limit)
+        match = fts_query(query)
+        sql = text(
+            "SELECT a.source, a.article_id, a.url, a.title, a.published_at, "
+            "snippet(articles_fts, -1, '[', ']', ' … ', 16) AS snippet "
+            "FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH :match ORDER BY bm25(articles_fts), a.id LIMIT :limit"
+        )
+        with self._read() as conn:
+            rows = conn.execute(sql, {"match": match, "limit": limit}).all()
+        return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at, r.snippet) for r in rows]
+
+    def _search_like(self, query: str, limit: int) -> list[SearchHit]:
+        """The portable search: every word in title, lead or body, case-insensitively; newest first."""
+        terms = like_terms(query)
+        a = s.articles
+        conditions = [or_(*(func.lower(func.coalesce(col, "")).contains(term.lower(), autoescape=True)
+                            for col in (a.c.title, a.c.lead, a.c.body))) for term in terms]
+        dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
+        with self._read() as conn:
+            rows = conn.execute(select(a.c.source, a.c.article_id, a.c.url, a.c.title, a.c.published_at,
+                                       a.c.lead, a.c.body)
+                                .where(*conditions).order_by(dated.desc(), a.c.id.desc()).limit(limit)).all()
+        return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at,
+                          plain_snippet(f"{r.lead or ''}\n\n{r.body}", terms)) for r in rows]
+
+    def export_rows(self, source: str | None = None, topic: str | None = None,
+                    since: datetime | date | str | None = None, until: datetime | date | str | None = None,
+                    limit: int | None = None, with_versions: bool = False) -> Iterator[dict[str, Any]]:
+        """Plain dicts (JSON-ready: lists stay lists) of the stored articles, filtered like list_articles."""
+        for stored in self.list_articles(source, topic, since, until, limit):
+            if with_versions:
+                stored = self.get_article(stored.source, stored.article_id) or stored
+            row = {name: getattr(stored, name) for name in EXPORT_FIELDS}
+            if with_versions:
+                row["versions"] = [v.__dict__ for v in stored.versions]
+            yield row
+
+    # -- pages seen but not stored, and what is known per source --------------------------------------
+
+    def mark_seen(self, source: str, article_id: str, url: str, *, status: str,
+                  topics_fingerprint: str | None = None, listing_date: str | None = None,
+                  fetched_at: datetime, detail: str | None = None) -> None:
+        """Remember a fetched page that is not stored as an article: irrelevant, deleted or failed.
+
+        "deleted" on a stored article also marks the article row (deleted_at); its versions are kept.
+        """
+        if status not in SEEN_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(SEEN_STATUSES)}, got {status!r}")
+        now = utc_iso(fetched_at)
+        values = {"source": source, "article_id": article_id, "url": url, "status": status,
+                  "topics_fingerprint": topics_fingerprint, "listing_date": listing_date, "detail": detail,
+                  "first_seen_at": now, "last_fetched_at": now}
+        with self._write() as conn:
+            # A fetch without a listing keeps the listing date seen before.
+            update_columns = [c for c in values
+                              if c != "first_seen_at" and (c != "listing_date" or listing_date)]
+            self._upsert(conn, s.seen, values, ("source", "article_id"), update_columns)
+            if status == "deleted":
+                a = s.articles
+                conn.execute(update(a).where(a.c.source == source, a.c.article_id == article_id,
+                                             a.c.deleted_at.is_(None)).values(deleted_at=now))
+
+    def known(self, source: str) -> dict[str, Known]:
+        """article_id -> what is known about it, for deciding whether to fetch it again.
+
+        A stored article is "stored" (or "deleted" once it redirected away); other pages carry their seen
+        status. last_fetched_at and listing_date are the latest ones recorded.
+        """
+        a, sn = s.articles, s.seen
+        result: dict[str, Known] = {}
+        with self._read() as conn:
+            for r in conn.execute(select(sn).where(sn.c.source == source)):
+                result[r.article_id] = Known(r.status, None, r.listing_date, r.last_fetched_at,
+                                             r.topics_fingerprint)
+            for r in conn.execute(select(a.c.article_id, a.c.published_at, a.c.listing_date, a.c.last_seen_at,
+                                         a.c.deleted_at).where(a.c.source == source)):
+                other = result.get(r.article_id)
+                fetched = max(filter(None, (r.last_seen_at, other and other.last_fetched_at)), default=None)
+                newer_listing = other.listing_date if other and other.last_fetched_at == fetched else None
+                result[r.article_id] = Known("deleted" if r.deleted_at else "stored", r.published_at,
+                                             newer_listing or r.listing_date, fetched, None)
+        return result
+
+    # -- HTTP validators ------------------------------------------------------------------------------
+
+    def get_fetch_state(self, url: str) -> FetchState | None:
+        f = s.fetch_state
+        with self._read() as conn:
+            r = conn.execute(select(f).where(f.c.url == url)).first()
+        if r is None:
+            return None
+        return FetchState(r.url, r.etag, r.last_modified, r.last_status, r.last_fetched_at)
+
+    def record_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None,
+                     fetched_at: datetime) -> None:
+        """Remember a response's validators. A 304 keeps the validators already stored."""
+        values = {"url": url, "etag": etag, "last_modified": last_modified, "last_status": status,
+                  "last_fetched_at": utc_iso(fetched_at)}
+        columns = ["last_status", "last_fetched_at"] if status == 304 else list(values)
+        with self._write() as conn:
+            self._upsert(conn, s.fetch_state, values, ("url",), columns)
+
+    # -- crawl runs -----------------------------------------------------------------------------------
+
+    def start_run(self, spider: str, args: Mapping[str, Any], started_at: datetime | None = None) -> int:
+        with self._write() as conn:
+            result = conn.execute(s.crawl_runs.insert().values(
+                spider=spider, args=_dumps(dict(args)), started_at=utc_iso(started_at or datetime.now(UTC))))
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(self, run_id: int, outcome: str, stats: Mapping[str, Any],
+                   finished_at: datetime | None = None) -> None:
+        r = s.crawl_runs
+        with self._write() as conn:
+            done = conn.execute(update(r).where(r.c.id == run_id).values(
+                outcome=outcome, stats=_dumps(dict(stats)),
+                finished_at=utc_iso(finished_at or datetime.now(UTC))))
+            if done.rowcount == 0:
+                raise StorageError(f"no crawl run with id {run_id}")
+
+    def recent_runs(self, source: str | None = None, limit: int = 20) -> list[CrawlRun]:
+        """The latest crawl runs, newest first; source filters on the spider name."""
+        r = s.crawl_runs
+        query = select(r).order_by(r.c.started_at.desc(), r.c.id.desc()).limit(limit)
+        if source:
+            query = query.where(r.c.spider == source)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [CrawlRun(x.id, x.spider, _loads(x.args) or {}, x.started_at, x.finished_at, x.outcome,
+                         _loads(x.stats)) for x in rows]
+
+    # -- outbox ---------------------------------------------------------------------------------------
+
+    def events(self, after_id: int = 0, limit: int | None = None) -> list[Event]:
+        """Outbox events with id > after_id, oldest first."""
+        return self._events(s.events.c.id > after_id, limit)
+
+    def pending_events(self, limit: int | None = None) -> list[Event]:
+        """Events not yet dispatched to delivery, oldest first."""
+        return self._events(s.events.c.dispatched_at.is_(None), limit)
+
+    def _events(self, condition: ColumnElement[bool], limit: int | None) -> list[Event]:
+        e = s.events
+        query = select(e).where(condition).order_by(e.c.id)
+        with self._read() as conn:
+            rows = conn.execute(query.limit(limit) if limit else query).all()
+        return [Event(x.id, x.source, x.article_id, x.kind, x.version_no, x.created_at, _loads(x.payload),
+                      x.dispatched_at) for x in rows]
+
+    def mark_dispatched(self, event_ids: Sequence[int], at: datetime | None = None) -> int:
+        """Mark events as handed to delivery; returns how many were still pending."""
+        if not event_ids:
+            return 0
+        e = s.events
+        with self._write() as conn:
+            done = conn.execute(update(e).where(e.c.id.in_(list(event_ids)), e.c.dispatched_at.is_(None))
+                                .values(dispatched_at=utc_iso(at or datetime.now(UTC))))
+            return int(done.rowcount)
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table, for stats and the CLI."""
+        tables = (s.articles, s.article_versions, s.seen, s.fetch_state, s.crawl_runs, s.events)
+        with self._read() as conn:
+            return {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0) for t in tables}
+
+
+EXPORT_FIELDS = (
+    "source", "article_id", "url", "title", "lead", "published_at", "modified_at", "authors", "section",
+    "tags", "language", "kind", "topics", "score", "version_no", "listing_date", "first_seen_at",
+    "last_seen_at", "last_changed_at", "deleted_at", "body",
+)
+
+__all__ = ["EXPORT_FIELDS", "Classify", "Store"]
