@@ -22,7 +22,9 @@ MAX_BLOCK_CHARS = 400
 
 CONTENT, NOISE, SECTION_END = 0, 1, 2
 _MEDIA_TAGS = ["img", "picture", "video", "audio", "iframe", "source"]
-_NOT_SECTION_OPENERS = frozenset("li ul ol nav menu a header footer aside dt dd td th".split())
+_NOT_SECTION_OPENERS = frozenset(
+    ["li", "ul", "ol", "nav", "menu", "a", "header", "footer", "aside", "dt", "dd", "td", "th"]
+)
 
 
 def classify(text: str, rules: RuleSet) -> int:

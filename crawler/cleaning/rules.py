@@ -18,7 +18,7 @@ be added without showing what it removes and what similar content it must leave 
 - `section_end = true` (optional): the line opens a closing block; it and everything after it go.
 
 `[[html]]` rules name noise elements:
-- `name`, `selectors` (CSS, as soupsieve reads it), `link_only = true` (optional: remove a matching element
+- `name`, `selectors` (CSS; see selectors.py), `link_only = true` (optional: remove a matching element
   only when all its text sits inside links, as in a list of related stories).
 - `removes`/`keeps`: HTML fragments; the rule must find something to remove in each `removes` fragment and
   nothing in a `keeps` fragment.
@@ -244,9 +244,9 @@ def _groups(rules: list[LineRule]) -> tuple[GuardedGroup, ...]:
 @cache
 def rules_for(site: str) -> RuleSet:
     """The compiled rule set of a site ("liputan6", "bbc", "generic"; anything else counts as generic)."""
-    files = files_for(site)
     if site not in _FILES_FOR_SITE:
         return rules_for("generic")  # one cached compile for every unknown name
+    files = files_for(site)
     line_rules: list[LineRule] = []
     html_rules: list[HtmlRule] = []
     for file in files:
