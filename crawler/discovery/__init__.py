@@ -1,0 +1,13 @@
+"""Finding articles: feeds, sitemaps and listing pages in, (url, title, lead, date) links out.
+
+Pure functions from (url, body) to links; the spiders decide which links to follow. Records: ListingLink,
+GoneArticle (crawler.discovery.records).
+"""
+
+from crawler.discovery.feeds import parse_feed
+from crawler.discovery.listings import main_list, parse_listing
+from crawler.discovery.records import GoneArticle, ListingLink
+from crawler.discovery.sitemaps import Sitemap, SitemapError, parse_sitemap
+
+__all__ = ["GoneArticle", "ListingLink", "Sitemap", "SitemapError", "main_list", "parse_feed",
+           "parse_listing", "parse_sitemap"]

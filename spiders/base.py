@@ -1,0 +1,304 @@
+"""The shared spider: entry points from config, discovery callbacks, and the hand-off to the page parsers.
+
+A spider decides what to follow and nothing else. Items out: `crawler.items.Article` for an article page,
+`GoneArticle` for one the site has deleted. Listing metadata travels in request.meta (`nw_listing_date`,
+`nw_listing_title`, `nw_listing_lead`) for the incremental middleware and pipelines downstream.
+
+Spider arguments (all optional): since, until (YYYY-MM-DD, whole days, both included), exhaustive=1 (walk
+the date index day by day), max_pages, and entry-point overrides feeds, tags, topics, sitemaps, index_url
+(comma-separated URLs; tags may be bare Liputan6 slugs).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, date, datetime, timezone
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+
+from crawler.decoding import decode_html
+from crawler.discovery import dates
+from crawler.discovery.feeds import parse_feed
+from crawler.discovery.filters import Prefilter, load_prefilter
+from crawler.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
+from crawler.discovery.records import GoneArticle, ListingLink
+from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.errors import InputError, NoArticleError
+from crawler.pages import parse_article
+from crawler.urls import article_id_for, canonical_url, site_of
+from spiders.sources import Listing, SourceSettings, read_config, source_settings, split_list
+
+logger = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+GONE_STATUSES = (404, 410)
+# A path that is a site's front page or a channel front: where Liputan6 sends a deleted article.
+_FRONT_PAGE = re.compile(r"^/?([a-z0-9-]+/?)?$", re.I)
+_MAX_ARTICLE_REDIRECTS = 5
+# Listing kinds broad enough that the title/lead pre-filter pays off (tag pages are topical already).
+DEFAULT_PREFILTER_ON = ("index", "feed", "sitemap", "topic")
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"} if value is not None else False
+
+
+class NewsSpider(scrapy.Spider):
+    """Base for the site spiders; subclasses set `name`, `source`, `zone` and implement `entry_requests`."""
+
+    source: ClassVar[str] = ""
+    # The zone a listing's naive dates and the since/until days are read in.
+    zone: ClassVar[timezone] = UTC
+
+    def __init__(self, name: str | None = None, since: str | None = None, until: str | None = None,
+                 exhaustive: str | None = None, max_pages: str | None = None, **kwargs: Any):
+        super().__init__(name, **kwargs)
+        self.since: date | None = dates.parse_day(since)
+        self.until: date | None = dates.parse_day(until)
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        self.exhaustive = _truthy(exhaustive)
+        self.max_pages_arg = int(max_pages) if max_pages else None
+        self.arguments = {k: v for k, v in kwargs.items() if k in {
+            "feeds", "tags", "tag_url", "topics", "sitemaps", "index_url", "allowed_hosts", "terms"}}
+        self.seen_ids: set[str] = set()
+        self.series_ids: dict[str, set[str]] = {}
+        # Until configure() runs (from_crawler does it): argument-only settings, nothing allowed.
+        self.config: SourceSettings = source_settings(self.source, None, self.arguments)
+        self.allowed_hosts: list[str] = list(self.config.allowed_hosts)
+        self.prefilter: Prefilter = load_prefilter(None, self.config.terms)
+        self.prefilter_on: frozenset[str] = frozenset(DEFAULT_PREFILTER_ON)
+        self.max_pages = self.max_pages_arg or 1
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The config's [crawl] values (user agent, delay, concurrency, timeout, size cap, retries, robots)
+        at project priority: over settings.py, under `-s` and the newswatch command line."""
+        super().update_settings(settings)
+        settings.setdict(read_config(settings).crawl.scrapy_settings(), priority="project")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        return spider
+
+    def configure(self, settings: Any) -> None:
+        """Read the config and settings once the crawler exists (spider arguments still win).
+
+        Page cap: the max_pages argument, else (backfilling, `since` given) the source's configured
+        max_pages or NEWSWATCH_MAX_PAGES; without `since` a crawl is a monitoring pass and reads
+        NEWSWATCH_MONITOR_PAGES pages (1: the newest page of each listing is enough).
+        """
+        self.config = source_settings(self.source, read_config(settings), self.arguments)
+        self.allowed_hosts = list(self.config.allowed_hosts)
+        self.prefilter = load_prefilter(settings, self.config.terms)
+        kinds = settings.get("NEWSWATCH_PREFILTER_ON", DEFAULT_PREFILTER_ON)
+        self.prefilter_on = frozenset(split_list(kinds))
+        if self.since:
+            default_pages = self.config.max_pages or settings.getint("NEWSWATCH_MAX_PAGES", 50)
+        else:
+            default_pages = settings.getint("NEWSWATCH_MONITOR_PAGES", 1)
+        self.max_pages = self.max_pages_arg or default_pages
+
+    # -- entry points --
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.entry_requests():
+            yield request
+
+    def entry_requests(self) -> Iterable[scrapy.Request]:
+        raise NotImplementedError
+
+    def feed_requests(self) -> Iterator[scrapy.Request]:
+        for url in self.config.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, meta={"nw_kind": "feed"})
+
+    def listing_requests(self, listings: Iterable[Listing], kind: str,
+                         extra: dict[str, Any] | None = None) -> Iterator[scrapy.Request]:
+        for listing in listings:
+            page = page_number(listing.url) if listing.template is None else 1
+            meta = {"nw_kind": kind, "nw_series": listing.url, "nw_page": page,
+                    "nw_template": listing.template, **(extra or {})}
+            yield scrapy.Request(listing.url, callback=self.parse_listing_page, meta=meta)
+
+    def sitemap_requests(self) -> Iterator[scrapy.Request]:
+        for url in self.config.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, meta={"nw_kind": "sitemap"})
+
+    # -- discovery callbacks --
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        links = parse_feed(response.url, response.body)
+        self.crawler.stats.inc_value("newswatch/discovery/feed_links", len(links))
+        yield from self.follow_links(links, response, "feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        try:
+            sitemap = parse_sitemap(response.url, response.body)
+        except SitemapError as exc:
+            self.crawler.stats.inc_value("newswatch/discovery/bad_sitemap")
+            logger.warning("%s", exc)
+            return
+        if sitemap.kind == "index":
+            for child in sitemap.links:
+                # A child sitemap last modified before `since` lists nothing newer.
+                if dates.before(child.date, self.since, self.zone):
+                    self.crawler.stats.inc_value("newswatch/discovery/sitemaps_skipped_old")
+                    continue
+                yield scrapy.Request(child.url, callback=self.parse_sitemap, meta={"nw_kind": "sitemap"})
+            return
+        self.crawler.stats.inc_value("newswatch/discovery/sitemap_links", len(sitemap.links))
+        yield from self.follow_links(sitemap.links, response, "sitemap")
+
+    def parse_listing_page(self, response: Response) -> Iterator[Any]:
+        """A tag, topic or date-index page: follow its articles, then the next page unless the list has
+        reached dates before `since`, stopped adding new articles, or hit the page cap."""
+        kind = response.meta.get("nw_kind", "listing")
+        links = main_list(parse_listing(response.url, response.text))
+        ours = [link for link in links if site_of(link.url) == self.source and article_id_for(link.url)]
+        self.crawler.stats.inc_value(f"newswatch/discovery/{kind}_pages")
+        self.crawler.stats.inc_value(f"newswatch/discovery/{kind}_links", len(ours))
+        yield from self.follow_links(ours, response, kind)
+        series = response.meta.get("nw_series", response.url)
+        known = self.series_ids.setdefault(series, set())
+        ids = {article_id_for(link.url) or "" for link in ours}
+        fresh = ids - known
+        known |= ids
+        page = response.meta.get("nw_page", 1)
+        stop = self._stop_reason(ours, fresh, page, response.meta.get("nw_day"))
+        if stop:
+            self.crawler.stats.inc_value(f"newswatch/discovery/stop/{stop}")
+            logger.debug("not paging past %s: %s", response.url, stop)
+            return
+        template = response.meta.get("nw_template")
+        next_url = template.format(page=page + 1) if template else with_page(response.url, page + 1)
+        assert response.request is not None
+        yield response.request.replace(url=next_url, meta={**response.meta, "nw_page": page + 1})
+
+    def _stop_reason(self, links: list[ListingLink], fresh: set[str], page: int,
+                     day: str | None = None) -> str | None:
+        if not links:
+            return "empty_page"
+        if not fresh:
+            return "no_new_links"
+        if page >= self.max_pages:
+            return "max_pages"
+        if day is not None:
+            # A date-index page lists one day, newest first; once it only shows earlier days, the day is done.
+            first = date.fromisoformat(day)
+            if all(dates.before(link.date, first, self.zone) for link in links):
+                return "before_day"
+            return None
+        # Tag and topic pages run newest first: a page reaching back before `since` is the last one needed.
+        if any(dates.before(link.date, self.since, self.zone) for link in links):
+            return "before_since"
+        return None
+
+    def follow_links(self, links: Iterable[ListingLink], response: Response, kind: str) -> Iterator[Any]:
+        """Article requests for the links worth fetching: ours, articles, in the window, not seen yet, and
+        (on broad listings) passing the title/lead pre-filter."""
+        stats = self.crawler.stats
+        for link in links:
+            url = clean_link(urljoin(response.url, link.url))
+            if site_of(url) != self.source:
+                stats.inc_value("newswatch/skipped/other_site")
+                continue
+            article_id = article_id_for(url)
+            if article_id is None:
+                stats.inc_value("newswatch/skipped/not_article")
+                continue
+            if not dates.in_window(link.date, self.since, self.until, self.zone):
+                stats.inc_value("newswatch/skipped/out_of_window")
+                continue
+            if article_id in self.seen_ids:
+                stats.inc_value("newswatch/skipped/duplicate")
+                continue
+            if kind in self.prefilter_on and not self.prefilter(link.title, link.lead):
+                stats.inc_value("newswatch/skipped/prefilter")
+                continue
+            self.seen_ids.add(article_id)
+            yield self.article_request(url, article_id, link, response.url)
+
+    def article_request(self, url: str, article_id: str, link: ListingLink, via: str) -> scrapy.Request:
+        return scrapy.Request(
+            canonical_url(url),
+            callback=self.parse_article,
+            # Deduplication is ours, on the article id; the URL dupefilter would also swallow the homepage
+            # a deleted article redirects to once the homepage has been fetched.
+            dont_filter=True,
+            priority=1,
+            meta={
+                "nw_kind": "article",
+                "nw_source": self.source,
+                "nw_article_id": article_id,
+                "nw_listing_date": link.date.isoformat() if isinstance(link.date, datetime) else None,
+                "nw_listing_title": link.title,
+                "nw_listing_lead": link.lead,
+                "nw_via": via,
+                # Redirects are decided here: another address of the article is followed, a redirect to the
+                # front page means the article was deleted.
+                "dont_redirect": True,
+                "handle_httpstatus_list": [*REDIRECT_STATUSES, *GONE_STATUSES],
+            },
+        )
+
+    # -- articles --
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        article_id: str = meta.get("nw_article_id") or article_id_for(response.url) or ""
+        stats = self.crawler.stats
+        if response.status in REDIRECT_STATUSES:
+            yield from self._article_redirect(response, article_id)
+            return
+        if response.status in GONE_STATUSES:
+            stats.inc_value("newswatch/article/gone")
+            yield GoneArticle(self.source, article_id, canonical_url(response.url), f"HTTP {response.status}")
+            return
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        charset = None
+        if "charset=" in content_type:
+            charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or None
+        try:
+            html = decode_html(response.body, charset)
+            article = parse_article(response.url, html)
+        except (NoArticleError, InputError) as exc:
+            stats.inc_value("newswatch/article/no_article")
+            logger.info("no article in %s: %s", response.url, exc)
+            return
+        if not article.article_id:
+            article.article_id = article_id
+        stats.inc_value("newswatch/article/parsed")
+        yield article
+
+    def _article_redirect(self, response: Response, article_id: str) -> Iterator[Any]:
+        stats = self.crawler.stats
+        location = (response.headers.get(b"Location") or b"").decode("latin-1").strip()
+        target = urljoin(response.url, location) if location else ""
+        hops = response.meta.get("nw_redirects", 0) + 1
+        target_id = article_id_for(target) if target else None
+        if target_id and site_of(target) == self.source and hops <= _MAX_ARTICLE_REDIRECTS:
+            # Another address of an article (m. to www., an old slug): follow it as the same listing link.
+            if target_id != article_id:
+                if target_id in self.seen_ids:
+                    stats.inc_value("newswatch/skipped/duplicate")
+                    return
+                self.seen_ids.add(target_id)
+            assert response.request is not None
+            yield response.request.replace(url=target, meta={**response.meta, "nw_redirects": hops,
+                                                             "nw_article_id": target_id})
+            return
+        parts = urlsplit(target)
+        front_page = not parts.query and _FRONT_PAGE.match(parts.path or "/")
+        if target and site_of(target) == self.source and front_page:
+            stats.inc_value("newswatch/article/gone")
+            yield GoneArticle(self.source, article_id, canonical_url(response.url),
+                              f"redirected to the front page {canonical_url(target)}")
+            return
+        stats.inc_value("newswatch/article/redirect_not_followed")
+        logger.info("article %s redirects to %r: not an article, not followed", response.url, target)

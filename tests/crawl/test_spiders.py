@@ -1,0 +1,97 @@
+"""Spider callbacks on real Response objects (no network): what they request, with which listing metadata."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import scrapy
+from scrapy.http import HtmlResponse, Request, TextResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.discovery.records import GoneArticle
+from crawler.items import Article
+from spiders.bbc import BBCSpider
+from spiders.liputan6 import Liputan6Spider
+from tests.crawl.pages import liputan6_article, liputan6_listing
+
+L6 = "https://www.liputan6.com"
+
+
+def _spider(cls: Any, settings: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    crawler = get_crawler(cls, settings or {})
+    return cls.from_crawler(crawler, **kwargs)
+
+
+def _start(spider: Any) -> list[Request]:
+    async def collect() -> list[Request]:
+        return [request async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def test_start_requests_follow_config_and_arguments() -> None:
+    spider = _spider(Liputan6Spider, since="2022-01-06", until="2022-01-07", exhaustive="1",
+                     tags="kazakhstan,kerusuhan-kazakhstan")
+    urls = [r.url for r in _start(spider)]
+    assert urls == [
+        f"{L6}/tag/kazakhstan?page=1", f"{L6}/tag/kerusuhan-kazakhstan?page=1",
+        f"{L6}/indeks/2022/01/07?page=1", f"{L6}/indeks/2022/01/06?page=1"]
+    # Without exhaustive=1 the date index is not walked: the cheap ways in only.
+    assert [r.url for r in _start(_spider(Liputan6Spider, since="2022-01-06", tags="kazakhstan"))] == [
+        f"{L6}/tag/kazakhstan?page=1"]
+    bbc = _start(_spider(BBCSpider))
+    assert "https://feeds.bbci.co.uk/news/world/europe/rss.xml" in [r.url for r in bbc]
+    assert not [r for r in bbc if "sitemaps" in r.url]  # sitemaps only when backfilling
+    assert [r for r in _start(_spider(BBCSpider, since="2022-01-01")) if "sitemaps" in r.url]
+
+
+def test_since_after_until_is_refused() -> None:
+    with pytest.raises(ValueError, match="after"):
+        Liputan6Spider(since="2022-01-08", until="2022-01-07")
+
+
+def test_article_requests_carry_listing_metadata() -> None:
+    spider = _spider(Liputan6Spider, since="2022-01-05", tags="kazakhstan")
+    listing = liputan6_listing([(f"{L6}/global/read/4856001/satu?medium=Headline", "Kazakhstan hari ini",
+                                 "Ringkasan.", "2022-01-07T10:00:00+07:00")])
+    template = f"{L6}/tag/kazakhstan?page={{page}}"
+    request = Request(f"{L6}/tag/kazakhstan?page=1",
+                      meta={"nw_kind": "tag", "nw_page": 1, "nw_series": "s", "nw_template": template})
+    response = HtmlResponse(request.url, body=listing, encoding="utf-8", request=request)
+    out = list(spider.parse_listing_page(response))
+    article, next_page = out
+    assert article.url == f"{L6}/global/read/4856001/satu"
+    assert article.meta["nw_listing_date"] == "2022-01-07T10:00:00+07:00"
+    assert article.meta["nw_listing_title"] == "Kazakhstan hari ini"
+    assert article.meta["nw_listing_lead"] == "Ringkasan."
+    assert article.meta["nw_article_id"] == "4856001" and article.meta["nw_source"] == "liputan6"
+    assert article.dont_filter and article.meta["dont_redirect"]
+    assert next_page.url == f"{L6}/tag/kazakhstan?page=2" and next_page.meta["nw_page"] == 2
+
+
+def test_article_callback_items() -> None:
+    spider = _spider(Liputan6Spider)
+    url = f"{L6}/global/read/4856002/dua"
+    request = Request(url, meta={"nw_article_id": "4856002"})
+    ok = HtmlResponse(url, body=liputan6_article(url, "4856002"), request=request)
+    (item,) = list(spider.parse_article(ok))
+    assert isinstance(item, Article) and item.article_id == "4856002" and item.url == url
+    gone = TextResponse(url, status=302, headers={"Location": "/"}, request=request)
+    (record,) = list(spider.parse_article(gone))
+    assert isinstance(record, GoneArticle) and record.article_id == "4856002"
+    elsewhere = TextResponse(url, status=301, headers={"Location": "https://www.liputan6.com/search?q=x"},
+                             request=request)
+    assert list(spider.parse_article(elsewhere)) == []  # not an article, not the front page: left alone
+    empty = HtmlResponse(url, body=b"<html><body><p></p></body></html>", request=request)
+    assert list(spider.parse_article(empty)) == []
+
+
+def test_spiders_are_registered() -> None:
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    loader = SpiderLoader.from_settings(get_project_settings())
+    assert set(loader.list()) == {"liputan6", "bbc"}
+    assert issubclass(loader.load("bbc"), scrapy.Spider)
