@@ -1,0 +1,52 @@
+"""The `make demo` driver: the config it writes is a valid newswatch config routed to the replay server, and
+`python -m crawler.demo` either crawls into data/demo/newswatch.db or says clearly why it cannot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crawler.config import load_config
+from crawler.demo import DemoServer
+from crawler.demo.driver import DB_URL, crawl_available, crawl_command, write_config
+
+
+def test_the_demo_config_routes_every_host_to_the_server(demo_server: DemoServer, tmp_path: Path) -> None:
+    stale = tmp_path / "data" / "demo" / "newswatch.db"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an old demo database")
+    path = write_config(tmp_path, demo_server.routes())
+    assert path == tmp_path / "data" / "demo" / "newswatch.toml"
+    assert not stale.exists()  # every run starts from a fresh database
+    config = load_config(path)
+    assert config.storage.url == "sqlite:///data/demo/newswatch.db"
+    assert dict(config.routes) == demo_server.routes()
+    assert config.crawl.download_delay == 0
+    assert config.sources["bbc"].feeds[0] == "https://feeds.bbci.co.uk/news/rss.xml"  # the defaults stay
+
+
+def test_the_crawl_command_line(demo_server: DemoServer, tmp_path: Path) -> None:
+    config = tmp_path / "newswatch.toml"
+    command = crawl_command(config, demo_server.routes())
+    assert command[:4] == [sys.executable, "-m", "crawler", "crawl"]
+    assert command[command.index("--config") + 1] == str(config)
+    assert command[command.index("--db") + 1] == DB_URL
+    routes = [command[i + 1] for i, arg in enumerate(command) if arg == "--route"]
+    assert f"www.bbc.com={demo_server.base('bbc')}" in routes and len(routes) == len(demo_server.routes())
+    assert command[-4:] == ["--since", "2022-01-01", "--until", "2022-01-31"]
+
+
+def test_python_m_crawler_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    done = subprocess.run([sys.executable, "-m", "crawler.demo"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=240, check=False)
+    if not crawl_available():
+        assert done.returncode == 2
+        assert "`newswatch crawl` command is not available" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "data" / "demo" / "newswatch.db").exists()
+    assert "liputan6:4826148" in done.stdout and "bbc:cd1y7w4m3zqo" in done.stdout
+    assert "liputan6:4826201" not in done.stdout  # football: not about the story
