@@ -184,10 +184,66 @@ def _m0003_articles_fts(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+def _m0004_deliveries_and_health(conn: Connection) -> None:
+    md = MetaData()
+    Table("events", md, Column("id", Integer, primary_key=True))  # referenced only, never created here
+    deliveries = Table(
+        "deliveries", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+        Column("recipient", Text, nullable=False),
+        Column("mode", Text, nullable=False),
+        Column("group_key", Text, nullable=False),
+        Column("label", Text, nullable=False),
+        Column("timezone", Text, nullable=False),
+        Column("status", Text, nullable=False),
+        Column("created_at", Text, nullable=False),
+        Column("scheduled_at", Text, nullable=False),
+        Column("due_at", Text, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("last_error", Text),
+        Column("sent_at", Text),
+        Column("message_id", Text),
+        UniqueConstraint("event_id", "recipient", name="uq_deliveries_event_recipient"),
+    )
+    Index("ix_deliveries_status_due", deliveries.c.status, deliveries.c.due_at)
+    health = Table(
+        "source_health", md,
+        Column("source", Text, primary_key=True),
+        Column("last_run_id", Integer, nullable=False),
+        Column("consecutive_failures", Integer, nullable=False),
+        Column("streak_start_run_id", Integer),
+        Column("failing_since", Text),
+        Column("alerted", Boolean, nullable=False),
+        Column("reasons", Text, nullable=False),
+        Column("updated_at", Text, nullable=False),
+    )
+    notices = Table(
+        "health_notices", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("source", Text, nullable=False),
+        Column("kind", Text, nullable=False),
+        Column("recipient", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("status", Text, nullable=False),
+        Column("created_at", Text, nullable=False),
+        Column("scheduled_at", Text, nullable=False),
+        Column("due_at", Text, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("last_error", Text),
+        Column("sent_at", Text),
+        Column("message_id", Text),
+    )
+    Index("ix_health_notices_status_due", notices.c.status, notices.c.due_at)
+    for table in (deliveries, health, notices):
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core_tables", _m0001_core_tables),
     Migration("0002_events_outbox", _m0002_events_outbox),
     Migration("0003_articles_fts", _m0003_articles_fts),
+    Migration("0004_deliveries_and_health", _m0004_deliveries_and_health),
 )
 
 HEAD = MIGRATIONS[-1].name

@@ -137,3 +137,71 @@ class Event:
     created_at: str
     payload: dict[str, Any]
     dispatched_at: str | None
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A delivery to create: one event for one recipient, as the fan-out decided it."""
+
+    event_id: int
+    recipient: str
+    mode: str  # "immediate" | "digest" | "baseline"
+    group_key: str  # "" for immediate; rows of one recipient with the same key go out as one digest
+    label: str  # what a digest is about, for its subject
+    timezone: str
+    status: str  # "pending", or "skipped" for a silent baseline
+    scheduled_at: str  # UTC ISO: when it is first due
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A stored delivery row, with its event (for composing the mail)."""
+
+    id: int
+    event: Event
+    recipient: str
+    mode: str
+    group_key: str
+    label: str
+    timezone: str
+    status: str  # "pending" | "sent" | "failed" | "skipped"
+    created_at: str
+    scheduled_at: str
+    due_at: str
+    attempts: int
+    last_error: str | None
+    sent_at: str | None
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """A source's crawl health: its current streak of failing runs and whether the admin was told."""
+
+    source: str
+    last_run_id: int
+    consecutive_failures: int
+    streak_start_run_id: int | None
+    failing_since: str | None
+    alerted: bool
+    reasons: list[str]
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A queued admin e-mail about a source's crawl health ("failing" or "recovered")."""
+
+    id: int
+    source: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    status: str  # "pending" | "sent" | "failed"
+    created_at: str
+    scheduled_at: str
+    due_at: str
+    attempts: int
+    last_error: str | None
+    sent_at: str | None
+    message_id: str | None

@@ -117,3 +117,57 @@ events = Table(
     Column("dispatched_at", Text),
     UniqueConstraint("source", "article_id", "kind", "version_no", name="uq_events_change"),
 )
+
+# Delivery of events: one row per (event, recipient), so an event reaches each recipient once. mode is
+# immediate | digest | baseline; rows of one recipient with the same group_key go out as one digest. status:
+# pending -> sent | failed (rejected for good, or given up), or skipped (a silent baseline).
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("mode", Text, nullable=False),
+    Column("group_key", Text, nullable=False),  # "" for immediate; digest:<subscription> or baseline:<source>
+    Column("label", Text, nullable=False),  # what a digest is about (its topics)
+    Column("timezone", Text, nullable=False),  # the recipient's zone, for times in the mail
+    Column("status", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("scheduled_at", Text, nullable=False),  # when it was first due; give-up age counts from here
+    Column("due_at", Text, nullable=False),  # next attempt (backoff), or a lease while a send is under way
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("sent_at", Text),
+    Column("message_id", Text),
+    UniqueConstraint("event_id", "recipient", name="uq_deliveries_event_recipient"),
+)
+
+# Crawl health per source: the current streak of failing runs and whether the admin has been told of it.
+source_health = Table(
+    "source_health", metadata,
+    Column("source", Text, primary_key=True),
+    Column("last_run_id", Integer, nullable=False),  # the last run evaluated: re-evaluating it is a no-op
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("streak_start_run_id", Integer),  # first failing run of the streak (history is read before it)
+    Column("failing_since", Text),
+    Column("alerted", Boolean, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of the latest failure reasons
+    Column("updated_at", Text, nullable=False),
+)
+
+# Outbox of admin e-mails about crawl health (failing | recovered), written with the health state.
+health_notices = Table(
+    "health_notices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # failing | recovered
+    Column("recipient", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: runs, reasons, since
+    Column("status", Text, nullable=False),  # pending | sent | failed
+    Column("created_at", Text, nullable=False),
+    Column("scheduled_at", Text, nullable=False),
+    Column("due_at", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("sent_at", Text),
+    Column("message_id", Text),
+)

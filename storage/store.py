@@ -33,7 +33,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from crawler.errors import StorageError
 from crawler.items import Article
 from storage import schema as s
+from storage.deliveries import DeliveryStore, NoticeStore
 from storage.engine import WRITE_OPTION, display_url, make_engine, translate_errors
+from storage.health import HealthStore
 from storage.migrations import migrate
 from storage.records import (
     Change,
@@ -50,6 +52,7 @@ from storage.records import (
 from storage.search import fts_query, like_terms, plain_snippet
 
 Classify = Callable[[PreviousVersion | None, Article], Change]
+VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
 SEEN_STATUSES = ("irrelevant", "deleted", "failed")
 
 
@@ -184,18 +187,21 @@ class Store:
     # -- articles --------------------------------------------------------------------------------------
 
     def save_article(self, article: Article, *, matches: Sequence[Mapping[str, Any]], score: float,
-                     fetched_at: datetime, listing_date: str | None, classify: Classify) -> SaveResult:
+                     fetched_at: datetime, listing_date: str | None, classify: Classify,
+                     version_hash: VersionHash | None = None) -> SaveResult:
         """Store one relevant article in one transaction and return what happened to it.
 
         Reads the latest version, asks classify(previous, article) what kind of change this is, upserts the
-        article row, adds a version when (title, body) differs from the latest, and writes an outbox event for
-        a new article or a material update. If anything raises (classify included) nothing is written.
-        The status follows the stored content: "new" (first time), "updated" (a new version) or "unchanged".
+        article row, adds a version when classify says "updated", and writes an outbox event for a new
+        article or a material update. If anything raises (classify included) nothing is written.
+        The status is "new" (first time), "updated" (a new version) or "unchanged", as classify decides: the
+        store holds no notion of what counts as a change. version_hash(title, body) gives the stored
+        body_hash (default: sha256 of the body); pass the classifier's own fingerprint to keep them in step.
         """
         if not article.article_id:
             raise ValueError(f"article without an id cannot be stored: {article.url}")
         now = utc_iso(fetched_at)
-        body_hash = content_hash(article.body)
+        body_hash = version_hash(article.title, article.body) if version_hash else content_hash(article.body)
         topics = topics_of(matches)
         a = s.articles
         with self._write() as conn:
@@ -209,7 +215,7 @@ class Store:
             change = classify(previous, article)
             if previous is None:
                 status, version_no = "new", 1
-            elif (article.title, body_hash) != (previous.title, previous.body_hash):
+            elif change.kind == "updated":
                 status, version_no = "updated", previous.version_no + 1
             else:
                 status, version_no = "unchanged", previous.version_no
@@ -493,6 +499,21 @@ class Store:
             done = conn.execute(update(e).where(e.c.id.in_(list(event_ids)), e.c.dispatched_at.is_(None))
                                 .values(dispatched_at=utc_iso(at or datetime.now(UTC))))
             return int(done.rowcount)
+
+    @property
+    def deliveries(self) -> DeliveryStore:
+        """Per-recipient deliveries of outbox events (storage/deliveries.py)."""
+        return DeliveryStore(self)
+
+    @property
+    def notices(self) -> NoticeStore:
+        """Queued admin e-mails about crawl health (storage/deliveries.py)."""
+        return NoticeStore(self)
+
+    @property
+    def health(self) -> HealthStore:
+        """Crawl-health state per source (storage/health.py)."""
+        return HealthStore(self)
 
     def counts(self) -> dict[str, int]:
         """Row counts per table, for stats and the CLI."""

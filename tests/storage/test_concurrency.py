@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from storage.migrations import MIGRATIONS
 from tests.conftest import REPO
 from tests.storage.helpers import sqlite_url
 
@@ -39,6 +40,6 @@ def test_two_processes_save_the_same_articles_without_locks_or_duplicates(tmp_pa
         assert one("SELECT count(*) FROM events") == COUNT
         assert one("SELECT count(*) FROM fetch_state") == COUNT
         assert one("SELECT count(*) FROM crawl_runs WHERE outcome = 'finished'") == 2
-        assert one("SELECT count(*) FROM schema_migrations") == 3
+        assert one("SELECT count(*) FROM schema_migrations") == len(MIGRATIONS)
         assert one("PRAGMA journal_mode") == "wal"
         assert one("PRAGMA integrity_check") == "ok"
