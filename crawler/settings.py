@@ -51,6 +51,8 @@ DEFAULT_REQUEST_HEADERS = {  # what a browser would ask for; Indonesian first fo
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.discovery.offsite.AllowedHostsMiddleware": 50,  # only configured hosts, before robots.txt
+    # Conditional listing requests, known articles skipped (needs NEWSWATCH_DB): before robots.txt too.
+    "crawler.incremental.IncrementalMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the backoff retry below
     "crawler.retry.BackoffRetryMiddleware": 550,  # retries after Retry-After / exponential backoff
 }
@@ -75,3 +77,27 @@ FEED_EXPORT_ENCODING = "utf-8"  # -O out.jsonl keeps Indonesian and other non-AS
 LOG_LEVEL = os.environ.get("NEWSWATCH_LOG_LEVEL", "INFO")  # INFO: one line per notable event
 
 HTTPCACHE_ENABLED = False  # the database keeps what matters; an HTTP cache would serve stale news
+
+# Storage. With a database (NEWSWATCH_DB: an SQLAlchemy URL or an SQLite file path; the newswatch CLI always
+# sets one) the pipelines below keep relevant articles, remember irrelevant/deleted/failed pages, crawls are
+# incremental and recorded as runs. Without one, `scrapy crawl NAME -O out.jsonl` only exports what it parses.
+NEWSWATCH_DB = os.environ.get("NEWSWATCH_DB") or None  # None: export only, nothing stored or skipped
+NEWSWATCH_TOPIC = None  # restrict relevance to this one topic name; None: every enabled topic
+NEWSWATCH_RECHECK_WINDOW_HOURS = None  # re-fetch articles published this recently; None: the config's value
+NEWSWATCH_PROGRESS = False  # one live status line on stderr when it is a terminal (newswatch crawl sets it)
+
+SPIDER_MIDDLEWARES = {
+    "crawler.pipelines.ParseFailureMiddleware": 950,  # an unreadable article page becomes a FailedArticle
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ParseFailurePipeline": 100,  # pages without an article: counted, remembered, dropped
+    "crawler.pipelines.GonePipeline": 200,  # deleted articles marked deleted (needs NEWSWATCH_DB)
+    "crawler.pipelines.RelevancePipeline": 300,  # topics matched, or remembered as irrelevant and dropped
+    "crawler.pipelines.StoragePipeline": 400,  # new / updated / unchanged versions (needs NEWSWATCH_DB)
+}
+
+EXTENSIONS = {
+    "crawler.extensions.RunRecorder": 100,  # one crawl_runs row per crawl (needs NEWSWATCH_DB)
+    "crawler.extensions.Progress": 900,  # live status line (NEWSWATCH_PROGRESS, terminal only)
+}

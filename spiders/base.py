@@ -1,8 +1,9 @@
 """The shared spider: entry points from config, discovery callbacks, and the hand-off to the page parsers.
 
-A spider decides what to follow and nothing else. Items out: `crawler.items.Article` for an article page,
-`GoneArticle` for one the site has deleted. Listing metadata travels in request.meta (`nw_listing_date`,
-`nw_listing_title`, `nw_listing_lead`) for the incremental middleware and pipelines downstream.
+A spider decides what to follow and nothing else. Items out: `CrawledArticle` (a `crawler.items.Article`
+with its listing date) for an article page, `GoneArticle` for one the site has deleted; an article page
+without a readable article leaves `nw_parse_error` in response.meta. Listing metadata travels in
+request.meta (`nw_listing_date`, `nw_listing_title`, `nw_listing_lead`) for the incremental middleware.
 
 Spider arguments (all optional): since, until (YYYY-MM-DD, whole days, both included), exhaustive=1 (walk
 the date index day by day), max_pages, and entry-point overrides feeds, tags, topics, sitemaps, index_url
@@ -23,13 +24,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from crawler.decoding import decode_html
+from crawler.decoding import UnreadablePage, decode_html
 from crawler.discovery import dates
-from crawler.discovery.feeds import parse_feed
+from crawler.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, parse_feed
 from crawler.discovery.filters import Prefilter, load_prefilter
 from crawler.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
-from crawler.discovery.records import GoneArticle, ListingLink
-from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.discovery.offsite import host_allowed
+from crawler.discovery.records import CrawledArticle, GoneArticle, ListingLink
+from crawler.discovery.sitemaps import MAX_SITEMAP_BYTES, SitemapError, parse_sitemap
 from crawler.errors import InputError, NoArticleError
 from crawler.pages import parse_article
 from crawler.urls import article_id_for, canonical_url, site_of
@@ -134,13 +136,16 @@ class NewsSpider(scrapy.Spider):
 
     # -- discovery callbacks --
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        links = parse_feed(response.url, response.body)
+        cap = self.crawler.settings.getint("NEWSWATCH_MAX_FEED_ITEMS", MAX_FEED_ITEMS)
+        links = parse_feed(response.url, response.body, max_items=cap)
         self.crawler.stats.inc_value("newswatch/discovery/feed_links", len(links))
         yield from self.follow_links(links, response, "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         try:
-            sitemap = parse_sitemap(response.url, response.body)
+            # A gzipped sitemap inflates to no more than a response may weigh (DOWNLOAD_MAXSIZE, 0: no cap).
+            cap = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or MAX_SITEMAP_BYTES
+            sitemap = parse_sitemap(response.url, response.body, max_bytes=min(cap, MAX_SITEMAP_BYTES))
         except SitemapError as exc:
             self.crawler.stats.inc_value("newswatch/discovery/bad_sitemap")
             logger.warning("%s", exc)
@@ -150,6 +155,11 @@ class NewsSpider(scrapy.Spider):
                 # A child sitemap last modified before `since` lists nothing newer.
                 if dates.before(child.date, self.since, self.zone):
                     self.crawler.stats.inc_value("newswatch/discovery/sitemaps_skipped_old")
+                    continue
+                if not self.may_fetch(child.url):
+                    self.crawler.stats.inc_value("newswatch/skipped/sitemap_not_allowed")
+                    logger.info("not following sitemap %.200s from %s: not an allowed host", child.url,
+                                response.url)
                     continue
                 yield scrapy.Request(child.url, callback=self.parse_sitemap, meta={"nw_kind": "sitemap"})
             return
@@ -200,12 +210,29 @@ class NewsSpider(scrapy.Spider):
             return "before_since"
         return None
 
+    def may_fetch(self, url: str) -> bool:
+        """Whether `url` is an http(s) address of an allowed host, of a sane length. Checked before a request
+        exists, so Scrapy is never handed a file:, data: or ftp: URL (AllowedHostsMiddleware is the second
+        line, for redirects)."""
+        parts = urlsplit(url)
+        return (parts.scheme.lower() in ("http", "https") and len(url) <= MAX_URL_LENGTH
+                and host_allowed(parts.hostname or "", self.allowed_hosts))
+
     def follow_links(self, links: Iterable[ListingLink], response: Response, kind: str) -> Iterator[Any]:
         """Article requests for the links worth fetching: ours, articles, in the window, not seen yet, and
         (on broad listings) passing the title/lead pre-filter."""
         stats = self.crawler.stats
+        now = datetime.now(UTC)
         for link in links:
+            if len(link.url) > MAX_URL_LENGTH:
+                stats.inc_value("newswatch/skipped/long_url")
+                continue
             url = clean_link(urljoin(response.url, link.url))
+            if not url.lower().startswith(("http://", "https://")):
+                stats.inc_value("newswatch/skipped/not_http")
+                continue
+            # A listing date far in the future is no date (dates.trusted): never "newer" at every crawl.
+            link = link._replace(date=dates.trusted(link.date, now))
             if site_of(url) != self.source:
                 stats.inc_value("newswatch/skipped/other_site")
                 continue
@@ -264,17 +291,33 @@ class NewsSpider(scrapy.Spider):
         charset = None
         if "charset=" in content_type:
             charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or None
+        listing_date = meta.get("nw_listing_date")
         try:
             html = decode_html(response.body, charset)
             article = parse_article(response.url, html)
         except (NoArticleError, InputError) as exc:
             stats.inc_value("newswatch/article/no_article")
-            logger.info("no article in %s: %s", response.url, exc)
+            if isinstance(exc, UnreadablePage):  # empty, binary or undecodable: the response, not the page
+                stats.inc_value(f"newswatch/bad_response/{exc.kind}")
+                logger.warning("bad response for %s: %s", response.url, exc)
+            else:
+                logger.info("no article in %s: %s", response.url, exc)
+            # For crawler.pipelines.ParseFailureMiddleware, which turns it into a FailedArticle item.
+            response.meta["nw_parse_error"] = str(exc)
+            return
+        except Exception as exc:  # a parser bug on one odd page must not cost a traceback per page
+            stats.inc_value("newswatch/article/no_article")
+            stats.inc_value(f"newswatch/article/parser_error/{type(exc).__name__}")
+            logger.error("parser failed on %s: %s: %.300s", response.url, type(exc).__name__, exc)
+            logger.debug("parser failure on %s", response.url, exc_info=True)
+            response.meta["nw_parse_error"] = f"{type(exc).__name__}: {exc}"[:500]
             return
         if not article.article_id:
             article.article_id = article_id
         stats.inc_value("newswatch/article/parsed")
-        yield article
+        # The listing date travels with the article: storage keeps it, and the next crawl compares the
+        # listing's date with it to tell whether the source says the article changed.
+        yield CrawledArticle.of(article, listing_date)
 
     def _article_redirect(self, response: Response, article_id: str) -> Iterator[Any]:
         stats = self.crawler.stats

@@ -74,8 +74,18 @@ def config_path(settings: Any) -> str | None:
     return value or os.environ.get(CONFIG_SETTING) or None
 
 
+CONFIG_OBJECT_SETTING = "NEWSWATCH_CONFIG_OBJECT"
+
+
 def read_config(settings: Any) -> Config:
-    """The validated config for a crawl (raises ConfigError naming the file and key of a problem)."""
+    """The validated config for a crawl (raises ConfigError naming the file and key of a problem).
+
+    The Config object the runner put in NEWSWATCH_CONFIG_OBJECT when there is one (it may carry overrides
+    no file holds), else the file NEWSWATCH_CONFIG names, else the default lookup.
+    """
+    given = settings.get(CONFIG_OBJECT_SETTING) if settings is not None else None
+    if isinstance(given, Config):
+        return given
     return load_config(config_path(settings))
 
 

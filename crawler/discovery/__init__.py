@@ -6,8 +6,8 @@ GoneArticle (crawler.discovery.records).
 
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.listings import main_list, parse_listing
-from crawler.discovery.records import GoneArticle, ListingLink
+from crawler.discovery.records import CrawledArticle, FailedArticle, GoneArticle, ListingLink
 from crawler.discovery.sitemaps import Sitemap, SitemapError, parse_sitemap
 
-__all__ = ["GoneArticle", "ListingLink", "Sitemap", "SitemapError", "main_list", "parse_feed",
-           "parse_listing", "parse_sitemap"]
+__all__ = ["CrawledArticle", "FailedArticle", "GoneArticle", "ListingLink", "Sitemap", "SitemapError",
+           "main_list", "parse_feed", "parse_listing", "parse_sitemap"]

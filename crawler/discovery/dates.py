@@ -7,6 +7,11 @@ from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateparser
 
+# How far ahead of our clock a listing date may be and still be believed (clock skew, a local time labelled
+# UTC). Further ahead it is no date at all: clamped to "now" it would look newer than the stored date at every
+# crawl and refetch the article forever; kept, it would make a stale feed look fresh until that day.
+FUTURE_TOLERANCE = timedelta(days=1)
+
 # Liputan6 states its times in Western Indonesia Time; a naive Liputan6 date means this zone.
 WIB = timezone(timedelta(hours=7), "WIB")
 
@@ -72,3 +77,17 @@ def days(since: date, until: date) -> list[date]:
 
 def start_of(day: date, zone: timezone = UTC) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def trusted(moment: datetime | None, now: datetime | None = None) -> datetime | None:
+    """A listing date as far as it can be believed: a date up to FUTURE_TOLERANCE ahead of `now` becomes
+    `now`, one further ahead becomes None (undated). Naive moments are compared as UTC."""
+    if moment is None:
+        return None
+    now = now or datetime.now(UTC)
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if aware <= now:
+        return moment
+    if aware - now <= FUTURE_TOLERANCE:
+        return now if moment.tzinfo is not None else now.astimezone(UTC).replace(tzinfo=None)
+    return None

@@ -11,10 +11,9 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from lxml import html as lxml_html
-
 from crawler.discovery.dates import parse_date
 from crawler.discovery.records import ListingLink
+from crawler.pages.base import html_tree
 from crawler.pages.text import normalize_space
 from crawler.urls import article_id_for, site_of, strip_tracking
 
@@ -27,6 +26,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MAX_CLIMB = 8
 # A page whose list proper carries dates has at least this many dated links; fewer are widget noise.
 _MIN_DATED = 3
+# Longer than any address a browser keeps: junk (or an attempt to choke a server), never followed.
+MAX_URL_LENGTH = 2048
 
 
 def clean_link(url: str) -> str:
@@ -106,15 +107,25 @@ def parse_listing(url: str, html: str | bytes) -> list[ListingLink]:
     """
     if not html or not html.strip():
         return []
-    tree = lxml_html.fromstring(html)
+    if isinstance(html, bytes):
+        from crawler.decoding import decode_html
+        from crawler.errors import InputError
+
+        try:
+            html = decode_html(html)
+        except InputError:  # binary or undecodable: a listing with no links
+            return []
+    tree = html_tree(html)
     by_key: dict[tuple[str, str], list[Any]] = {}
     urls: dict[tuple[str, str], str] = {}
     keys_below: dict[Any, set[tuple[str, str]]] = {}
     for anchor in tree.iter("a"):
         href = anchor.get("href")
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
+        if not href or len(href) > MAX_URL_LENGTH or href.startswith(("#", "javascript:", "mailto:")):
             continue
         absolute = urljoin(url, href.strip())
+        if not absolute.lower().startswith(("http://", "https://")):
+            continue  # javascript:, data:, file:, ftp: in any spelling: nothing to fetch
         key = _key(absolute)
         if key is None:
             continue

@@ -10,7 +10,9 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
@@ -18,13 +20,14 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from crawler.discovery.dates import parse_date
+from crawler.discovery.dates import parse_date, trusted
 from crawler.discovery.records import ListingLink
 from crawler.pages.text import normalize_space
 from crawler.urls import strip_tracking
 
 # The sitemaps.org limit is 50 MB uncompressed; anything bigger is not a sitemap we want.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+MAX_URL_LENGTH = 2048  # as for feeds: longer is junk, not an address
 
 
 class SitemapError(ValueError):
@@ -66,27 +69,42 @@ def _child_text(node: Element, name: str) -> str | None:
     return None
 
 
-def parse_sitemap(url: str, body: bytes) -> Sitemap:
-    """A sitemap index or URL set from its bytes (gzip detected by magic number). Raises SitemapError."""
+def parse_sitemap(url: str, body: bytes, max_bytes: int = MAX_SITEMAP_BYTES,
+                  now: datetime | None = None) -> Sitemap:
+    """A sitemap index or URL set from its bytes (gzip detected by magic number). Raises SitemapError.
+
+    `max_bytes` caps the XML, decompressed or not (the crawl passes its largest accepted response). Only
+    http(s) locations are kept, each once; a date more than a day after `now` is dropped (dates.trusted).
+    """
     if body[:2] == b"\x1f\x8b":
-        body = gunzip_capped(body)
-    if len(body) > MAX_SITEMAP_BYTES:
-        raise SitemapError(f"sitemap larger than {MAX_SITEMAP_BYTES} bytes")
+        body = gunzip_capped(body, max_bytes)
+    if len(body) > max_bytes:
+        raise SitemapError(f"sitemap larger than {max_bytes} bytes")
     try:
         root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (SafeET.ParseError, DefusedXmlException) as exc:
         raise SitemapError(f"not a readable sitemap at {url}: {exc}") from exc
     kind = _local(root.tag)
     if kind == "sitemapindex":
-        links = [_link(url, node) for node in root if _local(node.tag) == "sitemap"]
-        return Sitemap("index", [link for link in links if link is not None])
+        return Sitemap("index", _unique(_link(url, node, now=now) for node in root
+                                        if _local(node.tag) == "sitemap"))
     if kind == "urlset":
-        links = [_link(url, node, news=True) for node in root if _local(node.tag) == "url"]
-        return Sitemap("urlset", [link for link in links if link is not None])
+        return Sitemap("urlset", _unique(_link(url, node, news=True, now=now) for node in root
+                                         if _local(node.tag) == "url"))
     raise SitemapError(f"not a sitemap at {url}: root element <{kind}>")
 
 
-def _link(base: str, node: Element, news: bool = False) -> ListingLink | None:
+def _unique(links: Iterable[ListingLink | None]) -> list[ListingLink]:
+    seen: set[str] = set()
+    out = []
+    for link in links:
+        if link is not None and link.url not in seen:
+            seen.add(link.url)
+            out.append(link)
+    return out
+
+
+def _link(base: str, node: Element, news: bool = False, now: datetime | None = None) -> ListingLink | None:
     loc = None
     for child in node:
         if _local(child.tag) == "loc" and child.text and child.text.strip():
@@ -94,10 +112,14 @@ def _link(base: str, node: Element, news: bool = False) -> ListingLink | None:
             break
     if loc is None:
         return None
+    absolute = urljoin(base, loc)
+    # file:, ftp:, data: or javascript: locations are nothing the crawl may ever request.
+    if not absolute.lower().startswith(("http://", "https://")) or len(absolute) > MAX_URL_LENGTH:
+        return None
     lastmod = None
     for child in node:
         if _local(child.tag) == "lastmod" and child.text:
             lastmod = parse_date(child.text)
     title = _child_text(node, "title") if news else None
     published = parse_date(_child_text(node, "publication_date")) if news else None
-    return ListingLink(strip_tracking(urljoin(base, loc)), title, None, published or lastmod)
+    return ListingLink(strip_tracking(absolute), title, None, trusted(published or lastmod, now))

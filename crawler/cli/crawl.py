@@ -1,0 +1,174 @@
+"""`newswatch crawl`: a one-off crawl, a live status line on a terminal, a summary per source at the end.
+
+    newswatch crawl                                   # every enabled source: feeds and first listing pages
+    newswatch crawl --source liputan6 --since 2022-01-01 --until 2022-01-31 --exhaustive
+    newswatch crawl --route www.liputan6.com=http://127.0.0.1:8000/liputan6 --db sqlite:///demo.db
+
+Everything is checked before anything runs (dates, sources, topic, routes, database): a problem is one line
+on stderr and exit status 2. Scrapy's log goes to a file under data/logs/ (named at the end when errors were
+logged), never to the console. Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a
+timeout, an interrupted crawl).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.config import KNOWN_SOURCES, Config, load_config
+from crawler.errors import NewswatchError
+from crawler.routing import parse_routes
+from crawler.runner import CrawlOutcome, run_crawls_blocking
+from storage import Store
+
+LOG_DIR = Path("data") / "logs"
+UNREACHABLE_HINT = "no network here? `make demo` runs the whole product against local copies of the sites"
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value (NewswatchError naming the option otherwise)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise NewswatchError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def parse_settings(values: tuple[str, ...]) -> dict[str, Any]:
+    """--set NAME=VALUE pairs; a VALUE that reads as JSON (numbers, true, {...}) is taken as such."""
+    settings: dict[str, Any] = {}
+    for entry in values:
+        name, sep, raw = entry.partition("=")
+        if not sep or not name.strip():
+            raise NewswatchError(f"--set: expected NAME=VALUE, got {entry!r}")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        settings[name.strip()] = value
+    return settings
+
+
+def choose_sources(config: Config, requested: tuple[str, ...]) -> list[str]:
+    if not requested:
+        names = [s.name for s in config.enabled_sources()]
+        if not names:
+            raise NewswatchError("no source is enabled in the config: name one with --source")
+        return names
+    for name in requested:
+        if name not in config.sources:
+            known = ", ".join(config.sources) or ", ".join(KNOWN_SOURCES)
+            raise NewswatchError(f"--source: unknown source {name!r} (known: {known})")
+    return list(dict.fromkeys(requested))
+
+
+def route_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    """--route HOST=URL values, validated (ConfigError, one line, on a bad one)."""
+    return {route.host: route.base for route in parse_routes(list(values))}
+
+
+def setup_logging(log_file: Path, debug: bool) -> None:
+    """Everything Scrapy and Twisted log goes to `log_file`; the console stays for the status and summary.
+
+    With --debug the console keeps the debug log the command group set up.
+    """
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    if not debug:
+        for existing in list(root.handlers):
+            if isinstance(existing, logging.StreamHandler) and not isinstance(existing, logging.FileHandler):
+                root.removeHandler(existing)
+        root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    logging.captureWarnings(True)
+    from twisted.python import log as twisted_log
+
+    twisted_log.PythonLoggingObserver("twisted").start()
+
+
+def summary_line(outcome: CrawlOutcome) -> str:
+    """`liputan6: finished, 12 pages fetched, articles 3 new / 0 updated / ... (run 7)`."""
+    counts = outcome.summary
+    articles = " / ".join(f"{counts.get(label, 0)} {label}"
+                          for label in ("new", "updated", "unchanged", "irrelevant", "failed"))
+    deleted = f", {counts['deleted']} deleted" if counts.get("deleted") else ""
+    run = f" (run {outcome.run_id})" if outcome.run_id is not None else ""
+    return (f"{outcome.source}: {outcome.outcome}, {outcome.pages} pages fetched, "
+            f"articles {articles}{deleted}{run}")
+
+
+def _failure_kinds(stats: dict[str, Any]) -> str:
+    prefix = "downloader/exception_type_count/"
+    kinds = sorted({key[len(prefix):].rsplit(".", 1)[-1] for key in stats if key.startswith(prefix)})
+    return ", ".join(kinds) or "no response"
+
+
+@click.command("crawl")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Crawl this source (repeatable; default: every enabled source).")
+@click.option("--since", metavar="DATE", default=None,
+              help="Backfill from this day (YYYY-MM-DD): walk listings back to it. Without it: what is new "
+                   "now (feeds and first listing pages).")
+@click.option("--until", metavar="DATE", default=None, help="Last day of the backfill (YYYY-MM-DD).")
+@click.option("--topic", metavar="NAME", default=None, help="Judge relevance by this topic only.")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="SQLAlchemy database URL (default: the config's storage.url, or $NEWSWATCH_DB).")
+@click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")
+@click.option("--route", "routes", multiple=True, metavar="HOST=URL",
+              help="Fetch HOST's pages from URL instead (a mirror, a local test server); repeatable.")
+@click.option("--exhaustive", is_flag=True, help="Also walk the date index day by day (Liputan6).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop a crawl still running after this many seconds (counted as failed).")
+@click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting for this run (advanced; e.g. DOWNLOAD_DELAY=0).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where Scrapy's log goes (default: data/logs/crawl-<time>.log).")
+@click.pass_context
+def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | None, until: str | None,
+                  topic: str | None, db_url: str | None, config_path: str | None, routes: tuple[str, ...],
+                  exhaustive: bool, timeout: float | None, raw_settings: tuple[str, ...],
+                  log_file: Path | None) -> None:
+    """Crawl once now and store what is new; a summary per source at the end."""
+    config = load_config(config_path)
+    names = choose_sources(config, sources)
+    since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
+    if since_day and until_day and since_day > until_day:
+        raise NewswatchError(f"--since {since_day} is after --until {until_day}")
+    if topic is not None and topic not in config.topics:
+        known = ", ".join(sorted(config.topics)) or "none"
+        raise NewswatchError(f"--topic: unknown topic {topic!r} (known: {known})")
+    route_map = route_pairs(routes)
+    overrides = {"NEWSWATCH_PROGRESS": True, **parse_settings(raw_settings)}
+    url = db_url or config.storage.url
+    Store.open(url).close()  # a database that cannot be opened fails here, before any request
+
+    started = datetime.now(UTC)
+    log_path = log_file or LOG_DIR / f"crawl-{started:%Y%m%d-%H%M%S}.log"
+    setup_logging(log_path, bool(ctx.obj and ctx.obj.get("debug")))
+    outcomes = run_crawls_blocking(names, config, db_url=url, since=since_day, until=until_day, topic=topic,
+                                   exhaustive=exhaustive, routes=route_map, timeout=timeout,
+                                   overrides=overrides)
+
+    for outcome in outcomes:
+        click.echo(summary_line(outcome))
+    errors = sum(int(o.stats.get("log_count/ERROR", 0) or 0) for o in outcomes)
+    if errors:
+        click.echo(f"{errors} error(s) logged: see {log_path}", err=True)
+    unreachable = [o for o in outcomes if o.unreachable]
+    for outcome in unreachable:
+        click.echo(f"newswatch: error: cannot reach {outcome.source} ({_failure_kinds(outcome.stats)}); "
+                   f"{UNREACHABLE_HINT}", err=True)
+    sys.exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+COMMANDS = [crawl_command]
