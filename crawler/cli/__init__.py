@@ -14,7 +14,7 @@ import click
 
 from crawler.errors import NewswatchError
 
-_COMMAND_MODULES = ("extract", "clean", "articles")
+_COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch")
 
 
 class NewswatchGroup(click.Group):

@@ -1,0 +1,73 @@
+"""`newswatch watch`: the monitoring daemon (crawler/watch.py), or one cycle with --once.
+
+    newswatch watch                                   # every enabled source on its schedule, until SIGTERM
+    newswatch watch --once                            # the due sources, then delivery, then exit (cron)
+    newswatch watch --once --source bbc --route feeds.bbci.co.uk=http://127.0.0.1:8000/feeds
+
+Logs go to stderr at INFO with timestamps, one line per cycle; Scrapy's own log only at WARNING and above.
+Exit status: 0 on SIGTERM/SIGINT or a `--once` cycle whose crawls finished, 1 when a `--once` crawl did
+not finish (timeout, unreachable site), 2 for a usage or config error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from crawler.cli.crawl import choose_sources, parse_settings, route_pairs
+from crawler.config import load_config
+from crawler.watch import WatchOptions, run_watch
+from storage import Store
+
+# Loggers that are chatty at INFO (Scrapy's stats dump per crawl, APScheduler's line per job run): a daemon
+# running every few minutes would drown its one summary line per cycle in them.
+QUIET_LOGGERS = ("scrapy", "twisted", "apscheduler", "py.warnings", "filelock", "asyncio")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(debug: bool) -> None:
+    """INFO (DEBUG with --debug) on stderr, with timestamps; the noisy libraries at WARNING."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if debug else logging.WARNING)
+    logging.captureWarnings(True)
+
+
+@click.command("watch")
+@click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="SQLAlchemy database URL (default: the config's storage.url, or $NEWSWATCH_DB).")
+@click.option("--route", "routes", multiple=True, metavar="HOST=URL",
+              help="Fetch HOST's pages from URL instead (a mirror, a local test server); repeatable.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Watch only this source (repeatable; default: every enabled source). With --once a named "
+                   "source is crawled whether it is due or not.")
+@click.option("--once", is_flag=True,
+              help="Run one cycle (the due sources, then alert delivery) and exit: for cron and timers.")
+@click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting for every crawl (advanced; e.g. DOWNLOAD_DELAY=0).")
+@click.pass_context
+def watch_command(ctx: click.Context, config_path: str | None, db_url: str | None, routes: tuple[str, ...],
+                  sources: tuple[str, ...], once: bool, raw_settings: tuple[str, ...]) -> None:
+    """Crawl every source on its schedule and send the alerts, until stopped (or once with --once)."""
+    config = load_config(config_path)
+    names = tuple(choose_sources(config, sources)) if sources else ()
+    if not sources:
+        choose_sources(config, ())  # no enabled source at all: say so now
+    options = WatchOptions(db_url=db_url or config.storage.url, routes=route_pairs(routes), sources=names,
+                           once=once, overrides=parse_settings(raw_settings))
+    Store.open(options.db_url).close()  # a database that cannot be opened fails here, before the loop
+    setup_logging(bool(ctx.obj and ctx.obj.get("debug")))
+    sys.exit(run_watch(config, options))
+
+
+COMMANDS = [watch_command]
