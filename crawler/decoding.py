@@ -1,9 +1,14 @@
 """Turning page bytes into text, whatever the page claims about its encoding.
 
-Order of trust: a byte-order mark, then a declared charset that actually decodes the bytes, then UTF-8, then
-windows-1252 for Latin-script text, then charset detection. A declaration is checked, not believed: pages
-declaring UTF-8 while serving windows-1252 are common. latin-1 declarations are read as windows-1252, as
-browsers do (the WHATWG encoding standard).
+Order of trust: a byte-order mark, then valid multi-byte UTF-8, then a declared charset that actually decodes
+the bytes, then windows-1252 for Latin-script text, then charset detection. A declaration is checked, not
+believed: pages declaring UTF-8 while serving windows-1252 are common, and so are UTF-8 pages still labelled
+ISO-8859-1 (a single-byte label "decodes" anything, into mojibake). latin-1 declarations are read as
+windows-1252, as browsers do (the WHATWG encoding standard); a UTF-16/32 label on a page without a byte-order
+mark is ignored (the bytes are ASCII-compatible, or looks_binary would have refused them).
+
+Unusable bytes raise UnreadablePage (an InputError) whose `kind` ("empty", "binary", "undecodable") names the
+problem for crawl stats.
 """
 
 from __future__ import annotations
@@ -19,6 +24,15 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]
 _XML_DECL = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 # Browsers treat these labels as windows-1252, which is a superset of what such pages really hold.
 _WINDOWS_1252_ALIASES = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "us-ascii", "ascii", "cp819"}
+_WIDE_CODECS = ("utf-16", "utf-32")
+
+
+class UnreadablePage(InputError):
+    """Bytes that are no text page: `kind` is "empty", "binary" or "undecodable"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def looks_binary(data: bytes) -> bool:
@@ -60,14 +74,22 @@ def declared_charset(data: bytes, header_charset: str | None = None) -> str | No
 def decode_html(data: bytes, header_charset: str | None = None) -> str:
     """Decode page bytes to text. Raises InputError for empty, binary or undecodable data."""
     if not data or not data.strip():
-        raise InputError("empty input: the page has no content")
+        raise UnreadablePage("empty", "empty input: the page has no content")
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                        (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(codec, errors="replace")
     if looks_binary(data):
-        raise InputError("binary data: this is not an HTML page")
-    candidates = [c for c in (declared_charset(data, header_charset), "utf-8") if c]
+        raise UnreadablePage("binary", "binary data: this is not an HTML page")
+    declared = declared_charset(data, header_charset)
+    if declared and declared.startswith(_WIDE_CODECS):
+        declared = None  # no BOM and no NULs: whatever the label says, these are not UTF-16/32 bytes
+    if not data.isascii():
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    candidates = [c for c in (declared, "utf-8") if c]
     for codec in dict.fromkeys(candidates):
         try:
             return data.decode(codec)
@@ -87,5 +109,6 @@ def decode_html(data: bytes, header_charset: str | None = None) -> str:
     # Every byte decodes in windows-1252 except five undefined ones; replace those rather than fail.
     text = data.decode("cp1252", errors="replace")
     if text.count("\ufffd") > len(text) // 100:
-        raise InputError("undecodable bytes: the page's text encoding cannot be determined")
+        raise UnreadablePage("undecodable",
+                             "undecodable bytes: the page's text encoding cannot be determined")
     return text

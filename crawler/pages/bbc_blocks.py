@@ -191,7 +191,7 @@ def from_next_data(raw: str) -> EmbeddedArticle | None:
     """The article in a `__NEXT_DATA__` script (2024 on), None when it holds no article."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested deeper than the interpreter allows
         return None
     props = data.get("props", {}).get("pageProps", {}) if isinstance(data, dict) else {}
     if not isinstance(props, dict):
@@ -227,7 +227,7 @@ def from_initial_data(html: str) -> EmbeddedArticle | None:
         return None
     try:
         data = json.loads(json.loads(match.group(1)))
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested deeper than the interpreter allows
         return None
     entries = data.get("data") if isinstance(data, dict) else None
     if not isinstance(entries, dict):

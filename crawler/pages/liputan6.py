@@ -11,12 +11,14 @@
   data; used alone when a Liputan6 article page has body markup none of the classes know (a redesign), its
   body then falls back to `[itemprop=articleBody]`, JSON-LD `articleBody`, or the article's description.
 
-Containers are located with lxml on the whole page; BeautifulSoup only ever sees the container's fragment.
+Containers are located through the page's class index (one pass over the lxml tree, then dict lookups: see
+`ClassIndex` in crawler/pages/base.py); BeautifulSoup only ever sees the container's fragment.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from copy import deepcopy
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -31,7 +33,7 @@ from lxml import html as lxml_html
 from crawler.cleaning import clean_lines, is_noise_line, strip_noise_html
 from crawler.errors import NoArticleError
 from crawler.items import Article, Image
-from crawler.pages.base import ArticlePage, iso_datetime
+from crawler.pages.base import HTML_PARSER, ArticlePage, ClassIndex, iso_datetime
 from crawler.pages.liputan6_inline import as_dict, inline_data, split_names
 from crawler.pages.text import fragment, iter_paragraphs, normalize_space
 from crawler.urls import canonical_url, host_of
@@ -40,47 +42,43 @@ SITE = "liputan6"
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
-def _cls(name: str) -> str:
-    """XPath predicate: the element's class attribute has the token `name` (not merely contains it)."""
-    return f'contains(concat(" ", normalize-space(@class), " "), " {name} ")'
-
-
 # -- selectors, as data: which markup holds what, per layout (first match wins) --
-TITLE_XPATHS = (
-    f"//h1[{_cls('article-header__title')}]",  # mobile
-    f"//h1[{_cls('read-page--header--title')}]",  # current desktop
-    f"//h1[{_cls('read-page--header__title')}]",  # 2016 desktop
-    f"//h1[{_cls('read-page--photo-tag--header__title')}]",  # current desktop photo pages
+# A selector is (tag, class token): the elements of that tag (None: any) whose class attribute has the token,
+# as `//TAG[contains(concat(" ", normalize-space(@class), " "), " TOKEN ")]` would find them. They are looked
+# up in the page's class index, not by XPath: each XPath search scans the whole 300 KB page.
+Selector = tuple[str | None, str]
+TITLE_SELECTORS: tuple[Selector, ...] = (
+    ("h1", "article-header__title"),  # mobile
+    ("h1", "read-page--header--title"),  # current desktop
+    ("h1", "read-page--header__title"),  # 2016 desktop
+    ("h1", "read-page--photo-tag--header__title"),  # current desktop photo pages
 )
-BYLINE_XPATHS = (
-    f"//*[{_cls('article-header__author-link')}]",
-    f"//*[{_cls('read-page--header--author__name')}]",
-    f"//*[{_cls('read-page--header__author-link')}]",
-    f"//*[{_cls('read-page--credits__name')}]",  # 2016 credits box: Author and Editor, each marked as such
+BYLINE_SELECTORS: tuple[Selector, ...] = (
+    (None, "article-header__author-link"),
+    (None, "read-page--header--author__name"),
+    (None, "read-page--header__author-link"),
+    (None, "read-page--credits__name"),  # 2016 credits box: Author and Editor, each marked as such
 )
-TAG_XPATHS = (
-    f"//a[{_cls('tags--topics--item__link')}]",  # mobile ("More Tag" is an item__more link, not matched)
-    f"//*[{_cls('tags--snippet__name')}]",  # current desktop
-    f"//a[{_cls('tags--snippet__link')}]",
-    f"//a[{_cls('read-page--tags__link')}]",  # 2016 desktop
-    f"//*[{_cls('read-page__tags')}]//a",
+TAG_SELECTORS: tuple[Selector, ...] = (
+    ("a", "tags--topics--item__link"),  # mobile ("More Tag" is an item__more link, not matched)
+    (None, "tags--snippet__name"),  # current desktop
+    ("a", "tags--snippet__link"),
+    ("a", "read-page--tags__link"),  # 2016 desktop
 )
-PUBLISHED_TIME_XPATHS = (
-    f"//time[{_cls('read-page--header--author__datetime')}]",
-    f"//time[{_cls('read-page--header__datetime')}]",
-    f"//time[{_cls('read-page--photo-tag--header__datetime')}]",
+TAG_LINKS_BOX = "read-page__tags"  # last resort: every link inside this box
+PUBLISHED_TIME_SELECTORS: tuple[Selector, ...] = (
+    ("time", "read-page--header--author__datetime"),
+    ("time", "read-page--header__datetime"),
+    ("time", "read-page--photo-tag--header__datetime"),
 )
-READ_CONTAINER_XPATH = f"//*[{_cls('article-content-body')}]"
-DESKTOP_2016_CONTAINER_XPATH = f"//*[{_cls('read-page__content-body')}]"
-MOBILE_GALLERY_XPATH = f"//*[{_cls('article-gallery-slider__item')}]"
-DESKTOP_GALLERY_XPATH = f"//figure[{_cls('read-page--photo-gallery--item')}]"
-# Where the article's lead image sits, outside the text container.
-LEAD_MEDIA_XPATHS = (
-    f"//*[{_cls('read-page-upper')}]//*[{_cls('article-photo-gallery--item')}]"
-    f"[not(ancestor::*[{_cls('article-content-body')}])]",  # mobile
-    f"//*[{_cls('read-page--top-media')}]//figure",  # current desktop
-    DESKTOP_GALLERY_XPATH,  # 2016 desktop
-)
+SHORT_DESCRIPTION: Selector = (None, "article-short-desc")
+READ_CONTAINER: Selector = (None, "article-content-body")
+DESKTOP_2016_CONTAINER: Selector = (None, "read-page__content-body")
+MOBILE_GALLERY: Selector = (None, "article-gallery-slider__item")
+DESKTOP_GALLERY: Selector = ("figure", "read-page--photo-gallery--item")
+# Where the article's lead image sits, outside the text container (see `Liputan6Page.lead_media`).
+MOBILE_LEAD_MEDIA = ("read-page-upper", "article-photo-gallery--item")  # (box, item), not in the text
+DESKTOP_LEAD_MEDIA = "read-page--top-media"  # its figures
 
 # Sections of a multi-page article, and their subheadings.
 SECTION_SELECTOR = ".article-content-body__item, .article-content-body__item-page"
@@ -191,9 +189,10 @@ def _text(el: Any) -> str:
     return normalize_space(el.text_content()) if el is not None else ""
 
 
-def _first_text(tree: Any, xpaths: tuple[str, ...]) -> str | None:
-    for xpath in xpaths:
-        for el in tree.xpath(xpath):
+def _first_text(elements: Iterator[list[Any]]) -> str | None:
+    """The first non-empty text of the elements, taken list after list (the selectors' order)."""
+    for found in elements:
+        for el in found:
             text = _text(el)
             if text:
                 return text
@@ -224,6 +223,17 @@ class Liputan6Page(ArticlePage):
     source: ClassVar[str] = SITE
     language_default: ClassVar[str | None] = "id"
     default_kind: ClassVar[str] = "article"
+
+    # -- locating markup --
+    def find(self, selector: Selector) -> list[Any]:
+        """The page's elements matching a (tag, class token) selector, in document order."""
+        tag, name = selector
+        return self.index.find(name, tag)
+
+    def find_each(self, selectors: tuple[Selector, ...]) -> Iterator[list[Any]]:
+        """Each selector's matches in turn, looked up only when the caller gets that far."""
+        for selector in selectors:
+            yield self.find(selector)
 
     # -- inline data --
     @cached_property
@@ -257,7 +267,7 @@ class Liputan6Page(ArticlePage):
         return str(inline_id) if isinstance(inline_id, (int, str)) and str(inline_id).isdigit() else None
 
     def title(self) -> str | None:
-        found = _first_text(self.tree, TITLE_XPATHS)
+        found = _first_text(self.find_each(TITLE_SELECTORS))
         if found:
             return found
         inline_title = self.inline_article.get("title")
@@ -272,15 +282,15 @@ class Liputan6Page(ArticlePage):
             short = self.inline_article.get("shortDescription")
             found = short if isinstance(short, str) else None
         if not found:
-            found = _first_text(self.tree, (f"//*[{_cls('article-short-desc')}]",))
+            found = _first_text(self.find_each((SHORT_DESCRIPTION,)))
         return normalize_space(found) if found else None
 
     def published_at(self) -> str | None:
         found = to_wib_iso(self.meta("article:published_time", "datePublished"))
         if found:
             return found
-        for xpath in PUBLISHED_TIME_XPATHS:
-            for el in self.tree.xpath(xpath):
+        for found_times in self.find_each(PUBLISHED_TIME_SELECTORS):
+            for el in found_times:
                 found = to_wib_iso(el.get("datetime")) or visible_date_wib(_text(el))
                 if found:
                     return found
@@ -301,8 +311,8 @@ class Liputan6Page(ArticlePage):
     def authors(self) -> list[str]:
         """Bylines first, then people the page's data marks as author, reporter or editor; no publisher."""
         names: list[str] = []
-        for xpath in BYLINE_XPATHS:
-            names.extend(_text(el) for el in self.tree.xpath(xpath))
+        for bylines in self.find_each(BYLINE_SELECTORS):
+            names.extend(_text(el) for el in bylines)
         ld = self.json_ld_article() or {}
         for key in ("author", "creator"):
             people = ld.get(key)
@@ -337,9 +347,13 @@ class Liputan6Page(ArticlePage):
         meta_section = self.meta("article:section2", "article:section")
         return meta_section.lower() if meta_section else None
 
+    def _tag_elements(self) -> Iterator[list[Any]]:
+        yield from self.find_each(TAG_SELECTORS)
+        yield self.index.descendants(self.index.find(TAG_LINKS_BOX), "a")
+
     def tags(self) -> list[str]:
-        for xpath in TAG_XPATHS:
-            found = [_text(el).lstrip("#").strip() for el in self.tree.xpath(xpath)]
+        for elements in self._tag_elements():
+            found = [_text(el).lstrip("#").strip() for el in elements]
             found = [tag for tag in found if tag]
             if found:
                 return found
@@ -365,11 +379,21 @@ class Liputan6Page(ArticlePage):
         """How many sections ("halaman") the text has; layouts without page counters have one."""
         return 1
 
+    def lead_media(self) -> Iterator[list[Any]]:
+        """Candidate lead image blocks, layout after layout: the mobile gallery item in the upper part of the
+        page but not in the text, the current desktop's top-media figures, the 2016 desktop gallery."""
+        index = self.index
+        box, item = MOBILE_LEAD_MEDIA
+        yield ClassIndex.not_under(ClassIndex.under(index.find(item), index.find(box)),
+                                   self.find(READ_CONTAINER))
+        yield index.descendants(index.find(DESKTOP_LEAD_MEDIA), "figure")
+        yield self.find(DESKTOP_GALLERY)
+
     def lead_images(self) -> list[Image]:
         """The article's lead image(s), which sit outside the text container."""
         images: list[Image] = []
-        for xpath in LEAD_MEDIA_XPATHS:
-            for el in self.tree.xpath(xpath):
+        for elements in self.lead_media():
+            for el in elements:
                 image = self._image_of(el)
                 if image:
                     images.append(image)
@@ -439,10 +463,16 @@ def finish_lines(lines: list[str]) -> list[str]:
     return [line for line in kept if not STRUCTURAL_LINE.match(line)]
 
 
-def clean_paragraphs(root: Any, site: str = SITE) -> list[str]:
+def clean_paragraphs(root: Any, site: str = SITE, furniture_dropped: bool = False) -> list[str]:
     """Paragraphs of an lxml container copy: Liputan6 furniture and media removed (fast, in lxml), then the
-    shared cleaner on the BeautifulSoup fragment, the text walker, and the line rules."""
-    _drop(root, FURNITURE)
+    shared cleaner on the BeautifulSoup fragment, the text walker, and the line rules.
+
+    `furniture_dropped`: the caller already ran `_drop(root, FURNITURE)`. Running it again would find
+    nothing (each selector tests only an element's own tag and attributes, which removing others does not
+    change), so it is skipped.
+    """
+    if not furniture_dropped:
+        _drop(root, FURNITURE)
     _drop(root, MEDIA)
     soup = _soup_of(root)
     strip_noise_html(soup, site)
@@ -479,7 +509,7 @@ class Liputan6ReadPage(Liputan6Page):
 
     @cached_property
     def container(self) -> Any | None:
-        found = self.tree.xpath(READ_CONTAINER_XPATH)
+        found = self.find(READ_CONTAINER)
         return found[0] if found else None
 
     @cached_property
@@ -490,7 +520,7 @@ class Liputan6ReadPage(Liputan6Page):
         drop_promo_sections(root)
         _drop(root, FURNITURE)  # before images: the loading animation and ad slots hold <img>s too
         images = images_in(root)
-        return clean_paragraphs(root), images
+        return clean_paragraphs(root, furniture_dropped=True), images
 
     def sections(self) -> int:
         """How many sections ("halaman") the article's text has, by its own markup (1 for a single page)."""
@@ -510,7 +540,7 @@ class Liputan6Desktop2016Page(Liputan6Page):
 
     @cached_property
     def container(self) -> Any | None:
-        found = self.tree.xpath(DESKTOP_2016_CONTAINER_XPATH)
+        found = self.find(DESKTOP_2016_CONTAINER)
         return found[0] if found else None
 
     @cached_property
@@ -519,10 +549,10 @@ class Liputan6Desktop2016Page(Liputan6Page):
             return super().paragraphs(), []
         markup = lxml_html.tostring(self.container, encoding="unicode")
         # Two line breaks end a paragraph in this layout; an <hr> is a block, so the text walker splits there.
-        root = lxml_html.fragment_fromstring(_DOUBLE_BR.sub("<hr>", markup))
+        root = lxml_html.fragment_fromstring(_DOUBLE_BR.sub("<hr>", markup), parser=HTML_PARSER)
         _drop(root, FURNITURE)
         images = images_in(root)
-        return clean_paragraphs(root), images
+        return clean_paragraphs(root, furniture_dropped=True), images
 
     def paragraphs(self) -> list[str]:
         return self._extracted[0]
@@ -538,7 +568,7 @@ class Liputan6PhotoPage(Liputan6Page):
 
     @cached_property
     def gallery(self) -> list[Image]:
-        items = self.tree.xpath(MOBILE_GALLERY_XPATH) or self.tree.xpath(DESKTOP_GALLERY_XPATH)
+        items = self.find(MOBILE_GALLERY) or self.find(DESKTOP_GALLERY)
         return _unique([image for image in (self._image_of(el) for el in items) if image])
 
     def kind(self) -> str:
@@ -597,31 +627,38 @@ def page_for(url: str, html: str) -> ArticlePage | None:
     base = Liputan6Page(url, html)
     if not base.is_article_page():
         return Liputan6NonArticlePage(url, html) if is_liputan6_template(base) else None
-    tree = base.tree
     page: Liputan6Page
-    has_text_body = bool(tree.xpath(READ_CONTAINER_XPATH))
-    has_gallery = bool(tree.xpath(MOBILE_GALLERY_XPATH) or tree.xpath(DESKTOP_GALLERY_XPATH))
-    if (base.kind() == "photo" and has_gallery) or (not has_text_body and tree.xpath(MOBILE_GALLERY_XPATH)):
+    has_text_body = bool(base.find(READ_CONTAINER))
+    has_mobile_gallery = bool(base.find(MOBILE_GALLERY))
+    has_gallery = has_mobile_gallery or bool(base.find(DESKTOP_GALLERY))
+    if (base.kind() == "photo" and has_gallery) or (not has_text_body and has_mobile_gallery):
         page = Liputan6PhotoPage(url, html)
     elif has_text_body:
         page = Liputan6ReadPage(url, html)
-    elif tree.xpath(DESKTOP_2016_CONTAINER_XPATH):
+    elif base.find(DESKTOP_2016_CONTAINER):
         page = Liputan6PhotoPage(url, html) if _is_2016_gallery(base) else Liputan6Desktop2016Page(url, html)
     else:
         page = base
     if page is not base:
-        # Share the parsed tree and inline data: parsing a 300 KB page twice would halve throughput.
-        page.__dict__["tree"] = tree
-        if "inline" in base.__dict__:
-            page.__dict__["inline"] = base.__dict__["inline"]
+        # Share what the choice already computed from the same (url, html): parsing and indexing a 300 KB
+        # page twice would halve throughput. None of these depend on the page class.
+        for key in _SHARED_BY_PAGE_CLASSES:
+            if key in base.__dict__:
+                page.__dict__[key] = base.__dict__[key]
     return page
+
+
+# Cached properties of `Liputan6Page` that no subclass overrides or feeds from an overridden method.
+_SHARED_BY_PAGE_CLASSES = ("tree", "index", "inline", "_meta_tags", "_meta_contents", "_canonical_href",
+                           "_base_url", "json_ld")
 
 
 def _is_2016_gallery(page: Liputan6Page) -> bool:
     """2016 galleries live on photo.liputan6.com and render their photos as figures with an empty body."""
     if any(host_of(url).startswith("photo.") for url in (canonical_url(page.url()), page.url_given)):
         return True
-    return bool(page.tree.xpath(f"//*[{_cls('hentry')} and contains(@data-cache-key, 'PhotoGallery')]"))
+    # `//*[hentry class][contains(@data-cache-key, 'PhotoGallery')]`
+    return any("PhotoGallery" in (el.get("data-cache-key") or "") for el in page.index.find("hentry"))
 
 
 __all__ = [

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 # `window.kmklabs.article = {...}` / `window.kly.gtm = {...}`: one key of the global object.
 _KEY_ASSIGNMENT = re.compile(r"window\.(?:kmklabs|kly)\.(?P<key>[A-Za-z_]\w*)\s*=(?!=)\s*")
 # `window.kly = {...}`: the whole object at once (an object literal, not `{}` followed by key assignments).
 _OBJECT_ASSIGNMENT = re.compile(r"window\.(?:kmklabs|kly)\s*=(?!=)\s*(?=\{)")
+_PREFIX = "window.k"  # where either pattern can start
 _QUOTED = re.compile(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)\"""")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _DECODER = json.JSONDecoder()
@@ -34,7 +36,7 @@ def _value_at(text: str, pos: int) -> tuple[bool, Any]:
     if char in "{[":
         try:
             value, _ = _DECODER.raw_decode(text, pos)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested deeper than the interpreter allows
             return False, None
         return True, value
     if char in "'\"":
@@ -50,6 +52,29 @@ def _value_at(text: str, pos: int) -> tuple[bool, Any]:
     return False, None
 
 
+def _starts(html: str) -> list[int]:
+    """Where `window.k` occurs: the only places either pattern above can match. str.find jumps between them;
+    the regular expression engine would step through a 300 KB page character by character, once a pattern."""
+    starts = []
+    pos = html.find(_PREFIX)
+    while pos != -1:
+        starts.append(pos)
+        pos = html.find(_PREFIX, pos + 1)
+    return starts
+
+
+def _matches(pattern: re.Pattern[str], html: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(html)`, for a pattern that can only match at `starts`: the same matches."""
+    end = 0
+    for pos in starts:
+        if pos < end:  # inside the previous match: finditer resumes after it
+            continue
+        match = pattern.match(html, pos)
+        if match:
+            yield match
+            end = match.end()
+
+
 def inline_data(html: str) -> dict[str, Any]:
     """Every `window.kmklabs.*` / `window.kly.*` value of the page by key; a key's first assignment wins.
 
@@ -57,14 +82,13 @@ def inline_data(html: str) -> dict[str, Any]:
     such as `window.kmklabs.pageType === ...` are comparisons and are skipped).
     """
     found: dict[str, Any] = {}
-    if "window.kmklabs" not in html and "window.kly" not in html:
-        return found
-    for match in _OBJECT_ASSIGNMENT.finditer(html):
+    starts = _starts(html)
+    for match in _matches(_OBJECT_ASSIGNMENT, html, starts):
         ok, value = _value_at(html, match.end())
         if ok and isinstance(value, dict):
             for key, item in value.items():
                 found.setdefault(str(key), item)
-    for match in _KEY_ASSIGNMENT.finditer(html):
+    for match in _matches(_KEY_ASSIGNMENT, html, starts):
         key = match.group("key")
         if key in found:
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Doctype, ProcessingInstruction
@@ -28,6 +29,8 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
 def normalize_space(text: str) -> str:
     """Collapse runs of white space (non-breaking spaces included) to one space; strip zero-width chars."""
+    if text.isascii():  # no zero-width character to strip: one scan fewer on nearly every call
+        return _WS.sub(" ", text).strip()
     return _WS.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
@@ -35,52 +38,66 @@ def fragment(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
+_END_BLOCK = object()  # a marker on the walker's stack: a block element's children are done
+
+
 def iter_paragraphs(node: Tag) -> Iterator[str]:
-    """Paragraph texts of `node` in document order. Block elements end a paragraph; inline ones don't."""
+    """Paragraph texts of `node` in document order. Block elements end a paragraph; inline ones don't.
+
+    The walk keeps its own stack instead of recursing: BeautifulSoup builds trees of any depth, and a page
+    nesting tags a million deep must not hit the interpreter's recursion limit.
+    """
     buffer: list[str] = []
     after_br = False  # a <br> with nothing but white space since: a second one ends the paragraph
 
-    def flush() -> Iterator[str]:
+    def flush() -> str | None:
         text = normalize_space("".join(buffer))
         buffer.clear()
-        if text:
-            yield text
+        return text or None
 
-    def walk(el: Tag) -> Iterator[str]:
-        nonlocal after_br
-        for child in el.children:
-            if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                text = str(child)
-                buffer.append(text)
-                if after_br and text.strip():
-                    after_br = False
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name.lower() if child.name else ""
-            if name in SKIP_TAGS:
-                continue
-            if name == "br":
-                # Two <br> in a row separate paragraphs on older layouts; one is a line break inside one.
-                if after_br:
-                    yield from flush()
-                    after_br = False
-                else:
-                    buffer.append("\n")
-                    after_br = True
-                continue
-            after_br = False
-            if name in BLOCK_TAGS:
-                yield from flush()
-                yield from walk(child)
-                yield from flush()
+    stack: list[Any] = [iter(node.children)]
+    while stack:
+        top = stack[-1]
+        if top is _END_BLOCK:
+            stack.pop()
+            if (text := flush()) is not None:
+                yield text
+            continue
+        child = next(top, _END_BLOCK)
+        if child is _END_BLOCK:
+            stack.pop()
+            continue
+        if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
+            continue
+        if isinstance(child, NavigableString):
+            text = str(child)
+            buffer.append(text)
+            if after_br and text.strip():
+                after_br = False
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name.lower() if child.name else ""
+        if name in SKIP_TAGS:
+            continue
+        if name == "br":
+            # Two <br> in a row separate paragraphs on older layouts; one is a line break inside one.
+            if after_br:
+                if (text := flush()) is not None:
+                    yield text
+                after_br = False
             else:
-                yield from walk(child)
-
-    yield from walk(node)
-    yield from flush()
+                buffer.append("\n")
+                after_br = True
+            continue
+        after_br = False
+        if name in BLOCK_TAGS:
+            if (text := flush()) is not None:
+                yield text
+            stack.append(_END_BLOCK)
+        stack.append(iter(child.children))
+    if (text := flush()) is not None:
+        yield text
 
 
 def text_of(node: Tag | None) -> str | None:
