@@ -1,4 +1,4 @@
-"""Parser timing: `parse_article` in milliseconds per page, on recorded pages and on generated ones.
+"""Parser timing: `parse_article` in CPU milliseconds per page, on recorded pages and on generated ones.
 
 Run from the repository root:
 
@@ -13,7 +13,8 @@ Liputan6, BBC and other sites), `recorded-liputan6` (their Liputan6 part) and `g
 
 The pages are written once to a temporary file; each tree is timed in its own Python process (its `crawler`
 package first on the path), the processes alternating so a load spike on a shared machine hits both alike.
-A set's figure is its best round. With `--against`, it also says on how many pages the two trees' articles
+A set's figure is its best round, in CPU time of the timing process (wall time on a shared machine swings
+with other jobs' load). With `--against`, it also says on how many pages the two trees' articles
 differ: a speed-up must not change any output.
 """
 
@@ -63,13 +64,15 @@ def worker(pages_file: Path) -> None:
     print(json.dumps({"crawler": str(Path(crawler.__file__).parent), "digests": digests,
                       "counts": {name: len(members) for name, members in sets.items()}}), flush=True)
     for line in sys.stdin:
-        start = time.perf_counter()
+        # CPU time of this process, not wall time: on a shared machine a wall clock also counts the time
+        # other jobs held the CPU, which swings figures by 2x from one round to the next.
+        start = time.process_time()
         for page in sets[line.strip()]:
             try:
                 parse_article(page["url"], page["html"])
             except Exception:
                 continue
-        print(time.perf_counter() - start, flush=True)
+        print(time.process_time() - start, flush=True)
 
 
 class Worker:
@@ -190,16 +193,16 @@ def main(argv: list[str] | None = None) -> int:
                 each.close()
 
     mine = workers["this tree"]
-    header = f"{'set':<18} {'pages':>5} {'this tree ms/page':>18}"
+    header = f"{'set (CPU ms/page)':<18} {'pages':>5} {'this tree':>10}"
     if args.against:
-        header += f" {'against ms/page':>16} {'speed-up':>9}"
+        header += f" {'against':>10} {'speed-up':>9}"
     print(header)
     for name, seconds in mine.best.items():
         count = mine.counts[name]
-        line = f"{name:<18} {count:>5} {seconds * 1000 / count:>18.2f}"
+        line = f"{name:<18} {count:>5} {seconds * 1000 / count:>10.2f}"
         if args.against:
             theirs = workers["against"].best[name]
-            line += f" {theirs * 1000 / count:>16.2f} {theirs / seconds:>8.2f}x"
+            line += f" {theirs * 1000 / count:>10.2f} {theirs / seconds:>8.2f}x"
         print(line)
     if args.against:
         differ = sum(a != b for a, b in zip(mine.digests, workers["against"].digests, strict=True))

@@ -8,7 +8,7 @@ text, or text copied from a page (the `clean` command).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bs4 import NavigableString, Tag
 from bs4.element import Comment
@@ -150,6 +150,20 @@ def _can_open_section(el: Tag, root: Tag) -> bool:
     return True
 
 
+def _decomposed_check(node: Tag) -> Callable[[Tag], bool]:
+    """`Tag.decomposed` for the elements under `node`, without its cost.
+
+    bs4 answers `el.decomposed` with `getattr(el, "_decomposed", False)`; on a live element that attribute is
+    missing, so Tag.__getattr__ runs `el.find("_decomposed")`, a search of the element's whole subtree, for
+    every element the cleaner looks at. `decompose()` sets the attribute in the instance dict, which is
+    where we look. Only a page with a tag named `_decomposed` (which that search would find) gets bs4's own
+    answer; cleaning removes elements and never adds any, so checking `node` once up front is enough.
+    """
+    if node.find("_decomposed") is not None:
+        return lambda el: bool(el.decomposed)
+    return lambda el: "_decomposed" in el.__dict__
+
+
 def strip_noise_html(node: Tag, site: str) -> None:
     """Remove noise elements from `node` (an article container) in place.
 
@@ -157,14 +171,15 @@ def strip_noise_html(node: Tag, site: str) -> None:
     rule calls noise. A block opening a closing section is removed with everything after it.
     """
     rules = rules_for(site)
+    decomposed = _decomposed_check(node)
     for el in rules.matcher.select(node):
-        if not el.decomposed:
+        if not decomposed(el):
             el.decompose()
     for el in rules.link_only_matcher.select(node):
-        if not el.decomposed and is_link_list(el):
+        if not decomposed(el) and is_link_list(el):
             el.decompose()
     for el, length in _leaf_blocks(node):
-        if el.decomposed or length > MAX_BLOCK_CHARS:
+        if decomposed(el) or length > MAX_BLOCK_CHARS:
             continue
         text = normalize_space(el.get_text(" "))
         if not text:
