@@ -13,8 +13,9 @@ deliver` runs it by hand). Each call:
    storage/deliveries.py); right after the server accepts the message they are marked sent in their own
    short transaction.
 
-Baseline: events created up to the end of their source's first finished crawl run are what was already
-published when the source was first seen. `alerts.baseline` decides what they become: one "baseline" digest
+Baseline: the events a source's first successful crawl run wrote (up to the newest event id when it finished:
+`crawl_runs.last_event_id`) are what was already published when the source was first seen.
+`alerts.baseline` decides what they become: one "baseline" digest
 per recipient and source ("digest"), nothing ("silent": rows recorded as skipped) or ordinary alerts ("all").
 Events of a source with no finished run yet wait, so a first crawl in progress is never half-announced.
 
@@ -132,7 +133,7 @@ def _label(sub: Subscription, event: Event) -> str:
 
 
 def plan_fanout(events: Iterable[Event], subscriptions: Sequence[Subscription],
-                first_run_ends: Mapping[str, str], baseline: str,
+                baseline_ends: Mapping[str, int], baseline: str,
                 now: datetime) -> tuple[list[NewDelivery], list[int], int]:
     """Decide the delivery rows for outbox events. Pure.
 
@@ -146,11 +147,11 @@ def plan_fanout(events: Iterable[Event], subscriptions: Sequence[Subscription],
     waiting = 0
     at = utc_iso(now)
     for event in events:
-        end = first_run_ends.get(event.source)
+        end = baseline_ends.get(event.source)
         if end is None and baseline != "all":
             waiting += 1
             continue
-        in_baseline = baseline != "all" and end is not None and event.created_at <= end
+        in_baseline = baseline != "all" and end is not None and event.id <= end
         handled.append(event.id)
         taken: set[str] = set()
         for sub in subscriptions:
@@ -181,7 +182,7 @@ def fan_out(store: Store, config: Config, now: datetime | None = None) -> tuple[
     """Turn pending outbox events into delivery rows. Returns (rows created, skipped baseline, waiting)."""
     now = _aware(now or datetime.now(UTC))
     rows, handled, waiting = plan_fanout(store.pending_events(), config.subscriptions,
-                                         store.deliveries.first_run_ends(), config.alerts.baseline, now)
+                                         store.deliveries.baseline_ends(), config.alerts.baseline, now)
     created = store.deliveries.fan_out(rows, handled, now) if handled else 0
     return created, sum(1 for r in rows if r.status == "skipped"), waiting
 
@@ -391,7 +392,7 @@ def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None
     sender = from_address or config.smtp.from_address
     rows = list(store.deliveries.pending())
     planned, _handled, _waiting = plan_fanout(store.pending_events(), config.subscriptions,
-                                              store.deliveries.first_run_ends(), config.alerts.baseline, now)
+                                              store.deliveries.baseline_ends(), config.alerts.baseline, now)
     events = {e.id: e for e in store.pending_events()}
     for index, new in enumerate(planned, start=1):
         if new.status != "pending":

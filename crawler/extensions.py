@@ -6,10 +6,16 @@
   outcome, stats). The run id: `crawler.get_extension(RunRecorder).run_id`, and the `newswatch/run_id` stat.
 - Progress: with NEWSWATCH_PROGRESS on and stderr a terminal, one status line rewritten every second (pages
   fetched, articles new/updated/unchanged/irrelevant/failed per source); silent otherwise.
+- storage_failed(crawler, exc): a write that failed (read-only, full database) ends the crawl: the first
+  message is logged and kept (stat `newswatch/storage_error`), the spider closes with "storage_error". Every
+  later write would fail the same way; the transactions roll back, so nothing is half-written.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import sys
 import weakref
 from collections.abc import Mapping
@@ -21,8 +27,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.config import Config
+from crawler.errors import StorageError
 from spiders.sources import read_config
 from storage import Store
+
+logger = logging.getLogger(__name__)
 
 DB_SETTING = "NEWSWATCH_DB"
 PROGRESS_SETTING = "NEWSWATCH_PROGRESS"
@@ -71,6 +80,55 @@ def crawl_store(crawler: Crawler) -> Store | None:
         # engine_stopped comes after every spider_closed handler and pipeline close has run.
         crawler.signals.connect(handle.close, signal=signals.engine_stopped)
     return handle.store
+
+
+STORAGE_ERROR_REASON = "storage_error"  # the finish reason (and run outcome) of a crawl ended by the database
+STORAGE_ERROR_STAT = "newswatch/storage_error"  # the first storage error's one-line message
+STORAGE_ERRORS_STAT = "newswatch/storage_errors"  # how many writes failed
+_CLOSING: set[asyncio.Future[None]] = set()  # close tasks under way (asyncio keeps only weak references)
+
+
+def storage_error(crawler: Crawler) -> str | None:
+    """The one-line message of the storage error that ended this crawl, or None."""
+    stats = crawler.stats
+    value = stats.get_value(STORAGE_ERROR_STAT) if stats is not None else None
+    return str(value) if value else None
+
+
+def storage_failed(crawler: Crawler, exc: StorageError) -> None:
+    """A write of this crawl failed: count it; the first one is logged and closes the spider.
+
+    Going on would fail every later write the same way (and fetch pages for nothing), so the crawl stops
+    with the reason "storage_error" and the command reports the message on one line.
+    """
+    stats = crawler.stats
+    if stats is not None:
+        stats.inc_value(STORAGE_ERRORS_STAT)
+    if storage_error(crawler) is not None:
+        return
+    message = " ".join(str(exc).split())
+    if stats is not None:
+        stats.set_value(STORAGE_ERROR_STAT, message)
+    logger.error("storage error, stopping the crawl: %s", message)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not inside a running crawl (a component used on its own): nothing to close
+        return
+    task = loop.create_task(_close_spider(crawler))
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
+
+
+async def _close_spider(crawler: Crawler) -> None:
+    for _ in range(50):  # a spider still opening has no engine slot for a moment
+        engine = crawler.engine
+        if engine is None:
+            return
+        if engine.spider is not None and getattr(engine, "_slot", None) is not None:
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                await engine.close_spider_async(reason=STORAGE_ERROR_REASON)
+            return
+        await asyncio.sleep(0.1)
 
 
 def crawl_config(crawler: Crawler) -> Config:
@@ -140,14 +198,19 @@ class RunRecorder:
         return args
 
     def spider_opened(self, spider: Spider) -> None:
-        self.run_id = self.store.start_run(spider.name, self.run_args(spider))
+        try:
+            self.run_id = self.store.start_run(spider.name, self.run_args(spider))
+        except StorageError as exc:
+            storage_failed(self.crawler, exc)
+            return
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newswatch/run_id", self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats is not None else {}
         stats.setdefault("finish_reason", reason)
-        self.outcome = outcome_for(stats, self._forced)
+        forced = self._forced or (STORAGE_ERROR_REASON if storage_error(self.crawler) else None)
+        self.outcome = outcome_for(stats, forced)
         if self.outcome != stats["finish_reason"]:
             # Health checks read finish_reason: a crawl that reached nothing, timed out or was interrupted
             # did not "finish". Scrapy's own reason is kept beside it.
@@ -155,7 +218,11 @@ class RunRecorder:
             stats["finish_reason"] = self.outcome
         self.final_stats = _jsonable(stats)
         if self.run_id is not None:
-            self.store.finish_run(self.run_id, self.outcome, self.final_stats, datetime.now(UTC))
+            try:
+                self.store.finish_run(self.run_id, self.outcome, self.final_stats, datetime.now(UTC))
+            except StorageError as exc:
+                # The run stays open (outcome NULL), as for a crawl that died: counted as not finished.
+                storage_failed(self.crawler, exc)
 
 
 class _StatusLine:

@@ -8,7 +8,11 @@ store knows about the source once (`Store.known`), then:
   parse (`newswatch/listing/not_modified`). A backfill asks unconditionally, since the last crawl of a
   listing may have covered another date window; so does any crawl after the topics changed, since the
   articles a listing shows must then be judged again. Validators are written when the crawl finishes, and
-  not for a listing whose articles could not all be fetched: a 304 must never hide an article we missed.
+  not for an "incomplete" listing: one that led to an article that did not end in a verdict (stored, or
+  seen as irrelevant/failed/deleted). That is any article answer other than 2xx, 404/410 (deleted) or a
+  redirect the spider resolved (followed, or to the front page: deleted); a redirect that ended offsite,
+  in a loop or as a duplicate of another address; a download error. A 304 must never hide an article we
+  missed.
 - Article requests are decided by `decide()`: an article never seen is fetched; a deleted one never again;
   a stored one (or a failed page) when the listing dates it newer than before, or when it was published
   within `recheck_window_hours`; an irrelevant one when the listing dates it newer, or when the topics
@@ -20,6 +24,7 @@ store knows about the source once (`Store.known`), then:
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -32,7 +37,8 @@ from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.discovery.records import ListingLink
-from crawler.extensions import TOPIC_SETTING, crawl_config, crawl_store
+from crawler.errors import StorageError
+from crawler.extensions import TOPIC_SETTING, crawl_config, crawl_store, storage_error, storage_failed
 from crawler.pipelines import verdict_fingerprint
 from storage import Known, Store
 
@@ -43,6 +49,10 @@ WINDOW_SETTING = "NEWSWATCH_RECHECK_WINDOW_HOURS"
 # A listing date this close to the stored publication time is the same date, written differently.
 _SAME_DATE_TOLERANCE = timedelta(minutes=1)
 _VALIDATOR_STATUSES = (200, 304)
+# Article answers that are a verdict in themselves (parsed, or deleted) or that the spider decides on (3xx).
+_GONE_STATUSES = frozenset({404, 410})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHAIN_META = "nw_chain"  # one article request and the requests that follow its redirects share this token
 
 
 def parse_moment(value: str | None, zone: tzinfo = UTC) -> datetime | None:
@@ -101,6 +111,12 @@ class IncrementalMiddleware:
         self.newest: datetime | None = None
         self.pending: dict[str, tuple[int, str | None, str | None]] = {}
         self.incomplete: set[str] = set()
+        # Redirect answers not resolved yet: chain token -> the listing that led there. The spider resolves
+        # one by asking for the new address (another request of the chain comes through process_request)
+        # or by declaring the article deleted (an item from that response); one still here when the spider
+        # closes ended offsite, in a loop or as a duplicate, with no verdict.
+        self.redirected: dict[int, str] = {}
+        self._chains = itertools.count(1)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -114,6 +130,8 @@ class IncrementalMiddleware:
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.item_done, signal=signals.item_scraped)
+        crawler.signals.connect(middleware.item_done, signal=signals.item_dropped)
         return middleware
 
     # -- signals --
@@ -161,14 +179,30 @@ class IncrementalMiddleware:
         self._stat_inc("newswatch/articles/rechecked", len(requests))
         return requests
 
+    def item_done(self, item: Any, response: Response | None = None, **_kw: Any) -> None:
+        """An item from an article response (a GoneArticle for a redirect to the front page): a verdict."""
+        try:
+            chain = response.meta.get(CHAIN_META) if response is not None else None
+        except AttributeError:  # a response without its request has no meta
+            return
+        if chain is not None:
+            self.redirected.pop(chain, None)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason != "finished":
             return  # a crawl cut short may not have fetched what its listings offered
+        self.incomplete.update(via for via in self.redirected.values() if via)
+        if storage_error(self.crawler) is not None:
+            return  # the crawl stopped on a database that takes no writes
         now = datetime.now(UTC)
-        for url, (status, etag, last_modified) in self.pending.items():
-            if url in self.incomplete:
-                continue
-            self.store.record_fetch(url, status, etag, last_modified, now)
+        try:
+            for url, (status, etag, last_modified) in self.pending.items():
+                if url in self.incomplete:
+                    continue
+                self.store.record_fetch(url, status, etag, last_modified, now)
+        except StorageError as exc:
+            # Validators not saved only cost an unconditional fetch of the listing next time.
+            storage_failed(self.crawler, exc)
 
     # -- requests --
     def process_request(self, request: Request) -> None:
@@ -176,6 +210,11 @@ class IncrementalMiddleware:
         if kind in LISTING_KINDS:
             self._add_validators(request)
         elif kind == "article":
+            if CHAIN_META in request.meta:
+                # The spider asked for an address a redirect gave (or a retry): the chain goes on.
+                self.redirected.pop(request.meta[CHAIN_META], None)
+            else:
+                request.meta[CHAIN_META] = next(self._chains)
             self._check_article(request)
 
     def _add_validators(self, request: Request) -> None:
@@ -224,8 +263,13 @@ class IncrementalMiddleware:
             modified = response.headers.get(b"Last-Modified")
             self.pending[url] = (response.status, etag.decode("latin-1") if etag else None,
                                  modified.decode("latin-1") if modified else None)
-        elif kind == "article" and (response.status >= 500 or response.status == 429):
-            self._mark_incomplete(request)
+        elif kind == "article":
+            status = response.status
+            if status in _REDIRECT_STATUSES and CHAIN_META in request.meta:
+                self.redirected[request.meta[CHAIN_META]] = request.meta.get("nw_via") or ""
+            elif not (200 <= status < 300 or status in _GONE_STATUSES):
+                # 403, 401, 5xx and 429 after the retries, 304...: no verdict on the article.
+                self._mark_incomplete(request)
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:

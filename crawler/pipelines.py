@@ -9,14 +9,18 @@ article, and `scrapy crawl liputan6 -s NEWSWATCH_DB=data/newswatch.db` (or $NEWS
 relevant ones and exports only those.
 
 Stats: newswatch/parse_failed, newswatch/articles/{new,updated,unchanged,irrelevant,deleted}.
+
+A write that fails (StorageError: a read-only or full database) drops the item and ends the crawl
+(crawler.extensions.storage_failed): the command then reports the database problem on one line.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -26,12 +30,12 @@ from scrapy.http import Response
 from crawler.changes import classify, fingerprint
 from crawler.config import Config, TopicConfig
 from crawler.discovery.records import CrawledArticle, FailedArticle, GoneArticle
-from crawler.errors import ConfigError
-from crawler.extensions import TOPIC_SETTING, crawl_config, crawl_store
+from crawler.errors import ConfigError, StorageError
+from crawler.extensions import TOPIC_SETTING, crawl_config, crawl_store, storage_failed
 from crawler.items import Article
 from crawler.relevance import evaluate
 from crawler.urls import canonical_url
-from storage import Store
+from storage import Change, Classify, PreviousVersion, SeenMark, Store
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,12 @@ def _now() -> datetime:
 def _stats_inc(crawler: Crawler, key: str) -> None:
     if crawler.stats is not None:
         crawler.stats.inc_value(key)
+
+
+def _write_failed(crawler: Crawler, exc: StorageError, what: str) -> NoReturn:
+    """The database refused a write: end the crawl (once) and drop the item without a traceback."""
+    storage_failed(crawler, exc)
+    raise DropItem(f"not stored ({exc}): {what}", log_level="DEBUG") from exc
 
 
 def _required_store(crawler: Crawler) -> Store:
@@ -93,8 +103,12 @@ class ParseFailurePipeline:
             return item
         _stats_inc(self.crawler, "newswatch/parse_failed")
         if self.store is not None:
-            self.store.mark_seen(item.source, item.article_id, item.url, status="failed",
-                                 listing_date=item.listing_date, fetched_at=_now(), detail=item.error[:500])
+            try:
+                self.store.mark_seen(item.source, item.article_id, item.url, status="failed",
+                                     listing_date=item.listing_date, fetched_at=_now(),
+                                     detail=item.error[:500])
+            except StorageError as exc:
+                _write_failed(self.crawler, exc, item.url)
         raise DropItem(f"no article in {item.url}: {item.error}", log_level="INFO")
 
 
@@ -111,8 +125,11 @@ class GonePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, GoneArticle):
-            self.store.mark_seen(item.source, item.article_id, item.url, status="deleted", fetched_at=_now(),
-                                 detail=item.reason)
+            try:
+                self.store.mark_seen(item.source, item.article_id, item.url, status="deleted",
+                                     fetched_at=_now(), detail=item.reason)
+            except StorageError as exc:
+                _write_failed(self.crawler, exc, item.url)
             _stats_inc(self.crawler, "newswatch/articles/deleted")
         return item
 
@@ -136,13 +153,25 @@ def verdict_fingerprint(config: Config, topic: str | None) -> str:
 
 class RelevancePipeline:
     """Articles matching no topic are remembered as irrelevant (with the topics' fingerprint) and dropped;
-    matching ones go on as CrawledArticle with their matches and score."""
+    matching ones go on as CrawledArticle with their matches and score.
+
+    The "irrelevant" marks are written in batches (every FLUSH_ITEMS marks, or FLUSH_SECONDS after the first
+    one waiting, and when the spider closes): one transaction per page was the largest cost of a crawl. A
+    crash loses at most the marks not written yet, and that only means those pages are fetched and judged
+    again by a later crawl; nothing that matched a topic waits here.
+    """
+
+    FLUSH_ITEMS = 100
+    FLUSH_SECONDS = 1.0
 
     def __init__(self, crawler: Crawler, store: Store, topics: dict[str, TopicConfig], verdict: str) -> None:
         self.crawler = crawler
         self.store = store
         self.topics = topics
         self.verdict = verdict
+        self.pending: list[SeenMark] = []
+        self._first_pending = 0.0  # time.monotonic() when the oldest waiting mark came
+        self._timer: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
@@ -150,6 +179,19 @@ class RelevancePipeline:
         config = crawl_config(crawler)
         topic = crawler.settings.get(TOPIC_SETTING) or None
         return cls(crawler, store, topics_for(config, topic), verdict_fingerprint(config, topic))
+
+    def open_spider(self) -> None:
+        from twisted.internet.task import LoopingCall
+
+        # Marks also reach the database when the pages stop coming for a while (a slow site, a long wait).
+        self._timer = LoopingCall(self._flush_if_due)
+        self._timer.start(self.FLUSH_SECONDS, now=False)
+
+    def close_spider(self) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self._timer = None
+        self.flush()
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
@@ -160,15 +202,54 @@ class RelevancePipeline:
         crawled = item if isinstance(item, CrawledArticle) else CrawledArticle.of(item)
         matches = evaluate(crawled, self.topics)
         if not matches:
-            self.store.mark_seen(crawled.source, crawled.article_id or "", crawled.url, status="irrelevant",
-                                 topics_fingerprint=self.verdict, listing_date=crawled.listing_date,
-                                 fetched_at=_now())
+            self._remember_irrelevant(crawled)
             _stats_inc(self.crawler, "newswatch/articles/irrelevant")
             raise DropItem(f"matches no topic: {crawled.url}", log_level="DEBUG")
         adapter = ItemAdapter(crawled)
         adapter["matches"] = [{"topic": m.topic, "score": m.score, "terms": list(m.terms)} for m in matches]
         adapter["score"] = max(m.score for m in matches)
         return crawled
+
+    def _remember_irrelevant(self, crawled: CrawledArticle) -> None:
+        if not self.pending:
+            self._first_pending = time.monotonic()
+        self.pending.append(SeenMark(crawled.source, crawled.article_id or "", crawled.url, "irrelevant",
+                                     _now(), topics_fingerprint=self.verdict,
+                                     listing_date=crawled.listing_date))
+        if len(self.pending) >= self.FLUSH_ITEMS:
+            self.flush()
+        else:
+            self._flush_if_due()
+
+    def _flush_if_due(self) -> None:
+        if self.pending and time.monotonic() - self._first_pending >= self.FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the waiting "irrelevant" marks in one transaction. A StorageError ends the crawl."""
+        marks, self.pending = self.pending, []
+        if not marks:
+            return
+        try:
+            self.store.mark_seen_many(marks)
+        except StorageError as exc:
+            storage_failed(self.crawler, exc)
+
+
+def classify_against(version: str) -> Classify:
+    """crawler.changes.classify, given the incoming article's fingerprint `version`.
+
+    The stored body_hash of a version is its fingerprint (StoragePipeline passes fingerprint as the
+    version hash), so a previous version with the same body_hash is "unchanged" without fingerprinting
+    both texts again, the usual case of a re-check. Any other case is classify's own decision. A hash from
+    another fingerprint version (or a plain content hash) never matches, and goes to classify too.
+    """
+    def run(previous: PreviousVersion | None, article: Article) -> Change:
+        if previous is not None and previous.body_hash == version:
+            return Change(kind="unchanged")
+        return classify(previous, article)
+
+    return run
 
 
 class StoragePipeline:
@@ -186,9 +267,15 @@ class StoragePipeline:
         if not isinstance(item, Article):
             return item
         crawled = item if isinstance(item, CrawledArticle) else CrawledArticle.of(item)
-        result = self.store.save_article(
-            crawled.article(), matches=list(crawled.matches), score=float(crawled.score), fetched_at=_now(),
-            listing_date=crawled.listing_date, classify=classify, version_hash=fingerprint)
+        article = crawled.article()
+        version = fingerprint(article.title, article.body)  # once: it is the slow part of a save
+        try:
+            result = self.store.save_article(
+                article, matches=list(crawled.matches), score=float(crawled.score), fetched_at=_now(),
+                listing_date=crawled.listing_date, classify=classify_against(version),
+                version_hash=lambda _title, _body: version)
+        except StorageError as exc:
+            _write_failed(self.crawler, exc, crawled.url)
         _stats_inc(self.crawler, f"newswatch/articles/{result.status}")
         logger.debug("%s %s: %s (version %d)", crawled.source, crawled.article_id, result.status,
                      result.version_no)

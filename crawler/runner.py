@@ -7,6 +7,10 @@
 never starts or stops the reactor. `run_crawls_blocking` is for the one-off `newswatch crawl`: it installs
 the asyncio reactor, runs the crawls concurrently to completion and returns.
 
+The DNS resolver is the reactor's, so it is installed once per process, right after the reactor
+(`install_resolver`, as Scrapy's CrawlerProcess does; AsyncCrawlerRunner leaves that to its caller):
+`run_crawls_blocking` and the `watch` daemon do it with the settings their crawls get.
+
 With a database configured (always, through build_settings), the crawl stores what it finds
 (crawler/pipelines.py), skips what it already knows (crawler/incremental.py) and is recorded as a crawl run
 (crawler/extensions.py); the run id and the summary come back in the CrawlOutcome.
@@ -25,10 +29,12 @@ from datetime import date
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, Settings
+from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.config import Config
-from crawler.extensions import RunRecorder, outcome_for, summary_counts
+from crawler.errors import ConfigError
+from crawler.extensions import STORAGE_ERROR_REASON, RunRecorder, outcome_for, storage_error, summary_counts
 from crawler.routing import parse_routes
 
 logger = logging.getLogger(__name__)
@@ -47,7 +53,8 @@ class CrawlOutcome:
     """What one crawl of one source did.
 
     outcome: "finished", "timeout", "interrupted", "unreachable" (not a single response: no network, DNS or
-    connection failures only) or Scrapy's finish reason for anything else ("closespider_timeout", ...).
+    connection failures only), "storage_error" (a write failed: read-only or full database; `error` says
+    which) or Scrapy's finish reason for anything else ("closespider_timeout", ...).
     summary: articles new / updated / unchanged / irrelevant / failed / deleted. pages: responses received.
     """
 
@@ -57,6 +64,7 @@ class CrawlOutcome:
     stats: dict[str, Any]
     summary: dict[str, int] = field(default_factory=dict)
     pages: int = 0
+    error: str | None = None  # the one-line storage error that ended the crawl
 
     @property
     def ok(self) -> bool:
@@ -149,9 +157,13 @@ async def crawl_source(source: str, config: Config, *, db_url: str | None = None
     outcome = recorder.outcome if recorder is not None and recorder.outcome else outcome_for(stats)
     if timed_out:
         outcome = "timeout"
+    # Also when the write that failed came after the recorder's own close (the listing validators).
+    error = storage_error(crawler)
+    if error is not None:
+        outcome = STORAGE_ERROR_REASON
     return CrawlOutcome(source=source, run_id=recorder.run_id if recorder is not None else None,
                         outcome=outcome, stats=stats, summary=summary_counts(stats),
-                        pages=int(stats.get("downloader/response_count", 0) or 0))
+                        pages=int(stats.get("downloader/response_count", 0) or 0), error=error)
 
 
 def _recorder(crawler: Crawler) -> RunRecorder | None:
@@ -184,6 +196,46 @@ def install_asyncio_reactor() -> None:
         raise RuntimeError("another Twisted reactor is already installed; the asyncio one is needed")
 
 
+def resolver_path(settings: BaseSettings) -> str:
+    """The resolver class a crawl asks for: TWISTED_DNS_RESOLVER, or the older DNS_RESOLVER when that one was
+    set with a higher priority (Scrapy's own rule: a DNS_RESOLVER given on the command line still counts)."""
+    legacy = settings.getpriority("DNS_RESOLVER") or 0
+    current = settings.getpriority("TWISTED_DNS_RESOLVER") or 0
+    if legacy > SETTINGS_PRIORITIES["default"] and legacy >= current:
+        return str(settings["DNS_RESOLVER"])
+    return str(settings["TWISTED_DNS_RESOLVER"])
+
+
+class _SettingsHolder:
+    """What a resolver's from_crawler reads before any crawler exists: only `.settings` (Scrapy's
+    CrawlerProcess passes itself the same way)."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        self.settings = settings
+
+
+def install_resolver(settings: BaseSettings) -> Any:
+    """Install the DNS resolver `settings` name on the running process's reactor, and size its thread pool
+    (REACTOR_THREADPOOL_MAXSIZE), as CrawlerProcess.start does; returns the resolver.
+
+    Once per process, after install_asyncio_reactor: the reactor has one resolver for every crawl. Raises
+    ConfigError when the resolver class cannot be loaded.
+    """
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed
+    path = resolver_path(settings)
+    try:
+        resolver_class = load_object(path)
+    except (ImportError, NameError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"DNS_RESOLVER: cannot load the resolver {path!r} ({exc})") from exc
+    holder: Any = _SettingsHolder(settings)
+    resolver = build_from_crawler(resolver_class, holder, reactor=reactor)
+    resolver.install_on_reactor()
+    reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
+    return resolver
+
+
 def stop_all() -> None:
     """Close every crawl running in this process; each is recorded as "interrupted"."""
     for crawler in list(_ACTIVE):
@@ -200,6 +252,9 @@ def run_crawls_blocking(sources: Iterable[str], config: Config, **kw: Any) -> li
     crawl has ended. For one-off commands only: a Twisted reactor cannot be started twice in a process.
     """
     install_asyncio_reactor()
+    # The resolver named by the settings the crawls get (the per-source parts do not touch DNS settings).
+    install_resolver(build_settings(config, db_url=kw.get("db_url"), routes=kw.get("routes"),
+                                    overrides=kw.get("overrides")))
     from twisted.internet import reactor as installed
 
     reactor: Any = installed  # the asyncio reactor; twisted's stubs type the module as IReactorCore

@@ -41,7 +41,14 @@ from typing import Any
 from crawler.config import Config
 from crawler.delivery import DeliveryReport, deliver
 from crawler.health import after_run
-from crawler.runner import CrawlOutcome, crawl_source, install_asyncio_reactor, stop_all
+from crawler.runner import (
+    CrawlOutcome,
+    build_settings,
+    crawl_source,
+    install_asyncio_reactor,
+    install_resolver,
+    stop_all,
+)
 from crawler.watch_schedule import due_times, is_due, last_finished_runs
 from storage import Store
 
@@ -181,7 +188,11 @@ class Watcher:
             return SourceResult(source, "error", error=" ".join(str(exc).split()) or repr(exc),
                                 seconds=time.monotonic() - started)
         result = SourceResult(source, outcome.outcome, outcome.run_id, dict(outcome.summary), outcome.pages,
-                              time.monotonic() - started)
+                              time.monotonic() - started, error=outcome.error)
+        if outcome.error is not None:
+            # The database refused a write (full, read-only): the crawl stopped and logged it once; a health
+            # check would only meet the same error. The cycle line says it again; the next cycle retries.
+            return result
         if outcome.outcome == "timeout":
             log.warning("crawl of %s stopped after its %gs timeout (run %s recorded as failed)", source,
                         self.timeout, outcome.run_id)
@@ -312,13 +323,25 @@ def run_watch(config: Config, options: WatchOptions) -> int:
     """Run the daemon (or one cycle with options.once) on the asyncio reactor; the process exit status.
 
     0 after a signal or a cycle whose crawls all finished; 1 when a `--once` cycle had a crawl that did not
-    finish or a delivery that errored. Installs the asyncio reactor: call it once per process.
+    finish (a database that filled up included) or a delivery that errored. Raises StorageError when the
+    database takes no writes at all. Installs the asyncio reactor and the DNS resolver the settings name:
+    call it once per process.
     """
     install_asyncio_reactor()
+    # One resolver for the daemon's life, named by the settings every crawl gets (DNS_RESOLVER via --set).
+    install_resolver(build_settings(config, db_url=options.db_url, routes=options.routes,
+                                    overrides=options.overrides))
     from twisted.internet import reactor as installed
 
     reactor: Any = installed
     watcher = Watcher(config, options)
+    try:
+        # A database that takes no writes (read-only) is a set-up problem: one line now, not a failed cycle
+        # after every interval. One that fills up later fails its cycles (they say so); the daemon goes on.
+        watcher.store.check_writable()
+    except BaseException:
+        watcher.close()
+        raise
     stop = asyncio.Event()
     status: list[int] = []
     signals_seen = 0

@@ -14,6 +14,7 @@ from storage.records import (
     PreviousVersion,
     SaveResult,
     SearchHit,
+    SeenMark,
     StoredArticle,
     StoredVersion,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "PreviousVersion",
     "SaveResult",
     "SearchHit",
+    "SeenMark",
     "Store",
     "StoredArticle",
     "StoredVersion",

@@ -124,16 +124,24 @@ class DeliveryStore(_Outbox):
 
     table = s.deliveries
 
-    def first_run_ends(self) -> dict[str, str]:
-        """source -> when its first finished crawl run ended (UTC ISO); sources never finished are absent.
+    def baseline_ends(self) -> dict[str, int]:
+        """source -> the id of the newest outbox event when its first successful crawl run (outcome
+        "finished") ended; sources that never had one are absent.
 
-        Events created up to then are that source's baseline: what was already there when it was first seen.
+        That source's events up to this id are its baseline: what was already there when it was first seen.
+        A first run that was interrupted, timed out or reached nothing saw only part of that backlog, so it
+        does not end the baseline: what the next, complete run stores is backlog too. Event ids, not
+        timestamps, draw the line: news stored within the second the first run ended is still news.
         """
         r = s.crawl_runs
         with self.store._read() as conn:
-            rows = conn.execute(select(r.c.spider, func.min(r.c.finished_at))
-                                .where(r.c.finished_at.is_not(None)).group_by(r.c.spider)).all()
-        return {str(spider): str(end) for spider, end in rows if end}
+            rows = conn.execute(select(r.c.spider, r.c.last_event_id)
+                                .where(r.c.finished_at.is_not(None), r.c.outcome == "finished")
+                                .order_by(r.c.finished_at, r.c.id)).all()
+        ends: dict[str, int] = {}
+        for spider, last_event_id in rows:
+            ends.setdefault(str(spider), int(last_event_id or 0))
+        return ends
 
     def fan_out(self, rows: Sequence[NewDelivery], event_ids: Sequence[int], now: datetime) -> int:
         """Create delivery rows and mark their events dispatched, in one transaction.

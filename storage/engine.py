@@ -62,8 +62,16 @@ def sqlite_file(url: URL) -> Path | None:
 
 
 def is_read_only_url(url: URL) -> bool:
-    database = url.database or ""
-    return url.get_backend_name() == "sqlite" and "mode=ro" in database
+    """Whether a SQLite URL opens its file read-only (`mode=ro`), however it is written.
+
+    `sqlite:///file:data/x.db?mode=ro&uri=true` puts `mode` in url.query (SQLAlchemy hands the query to the
+    driver's URI); a `?mode=ro` inside the database name itself (old style, quoted) also counts.
+    """
+    if url.get_backend_name() != "sqlite":
+        return False
+    mode = url.query.get("mode")
+    modes = [mode] if isinstance(mode, str) else list(mode or ())
+    return "ro" in modes or "mode=ro" in (url.database or "")
 
 
 def make_engine(url_text: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
@@ -96,11 +104,13 @@ def make_engine(url_text: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
         raise StorageError(f"cannot use database {display_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, busy_timeout, dict(sqlite_pragmas or {}), in_memory=path is None)
+        _configure_sqlite(engine, busy_timeout, dict(sqlite_pragmas or {}), in_memory=path is None,
+                          read_only=is_read_only_url(url))
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float, pragmas: dict[str, Any], in_memory: bool) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float, pragmas: dict[str, Any], in_memory: bool,
+                      read_only: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see the module docstring)
@@ -111,7 +121,7 @@ def _configure_sqlite(engine: Engine, busy_timeout: float, pragmas: dict[str, An
             if not in_memory:
                 mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
                 # Switching to WAL is a write; a read-only file that is not WAL yet is left as it is.
-                if str(mode).lower() != "wal" and "mode=ro" not in str(engine.url.database):
+                if str(mode).lower() != "wal" and not read_only:
                     cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
             for name, value in pragmas.items():

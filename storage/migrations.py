@@ -239,11 +239,23 @@ def _m0004_deliveries_and_health(conn: Connection) -> None:
         table.create(conn)
 
 
+def _m0005_runs_last_event(conn: Connection) -> None:
+    # The baseline of a source is what its first finished run wrote. Deciding that by comparing timestamps
+    # (one-second resolution) let news stored within the same second count as backlog; the outbox's own
+    # order does not have that problem, so each finished run records the last event id at its end.
+    conn.execute(text("ALTER TABLE crawl_runs ADD COLUMN last_event_id INTEGER"))
+    conn.execute(text(
+        "UPDATE crawl_runs SET last_event_id = "
+        "(SELECT max(e.id) FROM events e WHERE e.created_at <= crawl_runs.finished_at) "
+        "WHERE finished_at IS NOT NULL"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core_tables", _m0001_core_tables),
     Migration("0002_events_outbox", _m0002_events_outbox),
     Migration("0003_articles_fts", _m0003_articles_fts),
     Migration("0004_deliveries_and_health", _m0004_deliveries_and_health),
+    Migration("0005_runs_last_event", _m0005_runs_last_event),
 )
 
 HEAD = MIGRATIONS[-1].name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -46,6 +47,20 @@ class Known:
     listing_date: str | None
     last_fetched_at: str | None
     topics_fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class SeenMark:
+    """A fetched page not stored as an article (Store.mark_seen_many): irrelevant, deleted or failed."""
+
+    source: str
+    article_id: str
+    url: str
+    status: str
+    fetched_at: datetime
+    topics_fingerprint: str | None = None
+    listing_date: str | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ crawl_runs = Table(
     Column("finished_at", Text),
     Column("outcome", Text),  # e.g. the finish reason; NULL while running (or after a crash)
     Column("stats", Text),  # JSON object
+    Column("last_event_id", Integer),  # the newest outbox event when the run finished
 )
 
 # Outbox: one row per alert-worthy change, written in the article's transaction. Delivery (per recipient,

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Row,
     and_,
     delete,
+    false,
     func,
     or_,
     select,
@@ -46,6 +47,7 @@ from storage.records import (
     PreviousVersion,
     SaveResult,
     SearchHit,
+    SeenMark,
     StoredArticle,
     StoredVersion,
 )
@@ -54,6 +56,7 @@ from storage.search import fts_query, like_terms, plain_snippet
 Classify = Callable[[PreviousVersion | None, Article], Change]
 VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
 SEEN_STATUSES = ("irrelevant", "deleted", "failed")
+_VERSION_INSERT = s.article_versions.insert()  # built once: the values come as parameters
 
 
 def utc_iso(moment: datetime) -> str:
@@ -116,6 +119,9 @@ class Store:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        # Statements built once per store (save_article runs per article; building is the costly part).
+        self._upserts: dict[tuple[tuple[str, ...], bool], Any] = {}
+        self._event_insert: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -151,6 +157,21 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def check_writable(self) -> None:
+        """Raise StorageError (one line: "the database is read-only: ...") unless the database takes writes.
+
+        A write that changes nothing, then rolled back: BEGIN IMMEDIATE alone succeeds on a read-only SQLite
+        file; only a writing statement meets SQLITE_READONLY. A full database is not found this way (a
+        write that allocates nothing fits), so writers still handle StorageError.
+        """
+        with translate_errors(self.url), self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            transaction = conn.begin()
+            try:
+                conn.execute(delete(s.crawl_runs).where(false()))
+            finally:
+                transaction.rollback()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -205,8 +226,12 @@ class Store:
         topics = topics_of(matches)
         a = s.articles
         with self._write() as conn:
+            # The statements of this transaction are kept to what each case needs (it runs once per stored
+            # article): a new article costs the SELECT, the upsert (RETURNING its id), its topics, the
+            # seen-row delete, its version and its event; an unchanged one the SELECT, the upsert and the
+            # seen-row delete.
             row = conn.execute(
-                select(a.c.id, a.c.version_no, a.c.title, a.c.body, a.c.body_hash)
+                select(a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches)
                 .where(a.c.source == article.source, a.c.article_id == article.article_id)
                 .with_for_update()
             ).first()
@@ -234,31 +259,64 @@ class Store:
             keep = {"id", "source", "article_id", "first_seen_at"}
             if status == "unchanged":
                 keep |= {"title", "body", "body_hash", "version_no", "last_changed_at"}
+                if row is not None and row.lead == article.lead:
+                    # Naming lead in the UPDATE would fire the full-text trigger (UPDATE OF title, lead, body)
+                    # and re-index the whole body for nothing.
+                    keep.add("lead")
             if listing_date is None:
                 keep.add("listing_date")  # a fetch without a listing does not forget the last one seen
-            self._upsert(conn, a, values, ("source", "article_id"), [c for c in values if c not in keep])
-            article_pk = conn.scalar(select(a.c.id).where(a.c.source == article.source,
-                                                          a.c.article_id == article.article_id))
+            article_pk = self._upsert_returning_id(conn, values, [c for c in values if c not in keep],
+                                                   row.id if row is not None else None)
 
-            conn.execute(delete(s.article_topics).where(s.article_topics.c.article_pk == article_pk))
-            if topics:
-                conn.execute(s.article_topics.insert(),
-                             [{"article_pk": article_pk, "topic": t} for t in topics])
+            if row is None or topics != topics_of(_loads(row.matches) or []):
+                if row is not None:
+                    conn.execute(delete(s.article_topics).where(s.article_topics.c.article_pk == article_pk))
+                if topics:
+                    conn.execute(s.article_topics.insert(),
+                                 [{"article_pk": article_pk, "topic": t} for t in topics])
             # Stored now: an earlier "irrelevant"/"failed" verdict no longer applies.
             conn.execute(delete(s.seen).where(s.seen.c.source == article.source,
                                               s.seen.c.article_id == article.article_id))
 
             if status != "unchanged":
-                conn.execute(s.article_versions.insert().values(
-                    article_pk=article_pk, version_no=version_no, title=article.title, lead=article.lead,
-                    body=article.body, body_hash=body_hash, modified_at=article.modified_at, fetched_at=now,
-                    material=status == "new" or change.material,
-                    diff=_dumps(change.diff) if status == "updated" else None,
-                ))
+                conn.execute(_VERSION_INSERT, {
+                    "article_pk": article_pk, "version_no": version_no, "title": article.title,
+                    "lead": article.lead, "body": article.body, "body_hash": body_hash,
+                    "modified_at": article.modified_at, "fetched_at": now,
+                    "material": status == "new" or change.material,
+                    "diff": _dumps(change.diff) if status == "updated" else None,
+                })
             event_id = None
             if status == "new" or (status == "updated" and change.material):
                 event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change)
         return SaveResult(status=status, version_no=version_no, event_id=event_id)
+
+    def _upsert_returning_id(self, conn: Connection, values: dict[str, Any], update_columns: Sequence[str],
+                             known_id: int | None) -> int:
+        """Upsert the article row on (source, article_id) and return its id without another SELECT: the id
+        read before (the row existed), else the one the INSERT returns."""
+        stmt = self._article_upsert(tuple(update_columns), returning=known_id is None)
+        if known_id is not None:
+            conn.execute(stmt, values)
+            return known_id
+        returned = conn.execute(stmt, values).scalar()
+        assert returned is not None  # DO UPDATE returns the row it updated too
+        return int(returned)
+
+    def _article_upsert(self, update_columns: tuple[str, ...], returning: bool) -> Any:
+        """The article upsert for this set of updated columns, built once per store: building it (and its
+        cache key) for every article cost more than running it. The values come as parameters."""
+        cache = self._upserts
+        stmt: Any = cache.get((update_columns, returning))
+        if stmt is None:
+            a = s.articles
+            stmt = self._insert(a)  # the dialect's Insert, which has the ON CONFLICT clauses
+            stmt = stmt.on_conflict_do_update(index_elements=["source", "article_id"],
+                                              set_={c: stmt.excluded[c] for c in update_columns})
+            if returning:
+                stmt = stmt.returning(a.c.id)
+            cache[(update_columns, returning)] = stmt
+        return stmt
 
     def _add_event(self, conn: Connection, article: Article, kind: str, version_no: int, now: str,
                    matches: Sequence[Mapping[str, Any]], topics: list[str], change: Change) -> int:
@@ -271,10 +329,18 @@ class Store:
         e = s.events
         key = (e.c.source == article.source, e.c.article_id == article.article_id, e.c.kind == kind,
                e.c.version_no == version_no)
-        self._upsert(conn, e, {"source": article.source, "article_id": article.article_id, "kind": kind,
-                               "version_no": version_no, "created_at": now, "payload": _dumps(payload)},
-                     ("source", "article_id", "kind", "version_no"), [])
-        event_id = conn.scalar(select(e.c.id).where(*key))
+        if self._event_insert is None:
+            insert: Any = self._insert(e)
+            self._event_insert = (insert
+                                  .on_conflict_do_nothing(index_elements=["source", "article_id", "kind",
+                                                                          "version_no"])
+                                  .returning(e.c.id))
+        # RETURNING gives the new row's id; a row already there (a re-run) returns nothing and is looked up.
+        event_id = conn.execute(self._event_insert, {
+            "source": article.source, "article_id": article.article_id, "kind": kind,
+            "version_no": version_no, "created_at": now, "payload": _dumps(payload)}).scalar()
+        if event_id is None:
+            event_id = conn.scalar(select(e.c.id).where(*key))
         assert event_id is not None  # inserted just above, or already there
         return int(event_id)
 
@@ -385,21 +451,43 @@ class Store:
 
         "deleted" on a stored article also marks the article row (deleted_at); its versions are kept.
         """
-        if status not in SEEN_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(SEEN_STATUSES)}, got {status!r}")
-        now = utc_iso(fetched_at)
-        values = {"source": source, "article_id": article_id, "url": url, "status": status,
-                  "topics_fingerprint": topics_fingerprint, "listing_date": listing_date, "detail": detail,
-                  "first_seen_at": now, "last_fetched_at": now}
+        self.mark_seen_many([SeenMark(source, article_id, url, status, fetched_at, topics_fingerprint,
+                                      listing_date, detail)])
+
+    def mark_seen_many(self, marks: Sequence[SeenMark]) -> None:
+        """mark_seen for many pages in one transaction (all or none); a later mark of the same article wins.
+
+        For writers that batch their verdicts (crawler/pipelines.py RelevancePipeline): one transaction per
+        batch instead of one per page.
+        """
+        for mark in marks:
+            if mark.status not in SEEN_STATUSES:
+                raise ValueError(f"status must be one of {', '.join(SEEN_STATUSES)}, got {mark.status!r}")
+        latest = {(m.source, m.article_id): m for m in marks}  # one row per key: an upsert cannot hit twice
+        if not latest:
+            return
+        rows = [{"source": m.source, "article_id": m.article_id, "url": m.url, "status": m.status,
+                 "topics_fingerprint": m.topics_fingerprint, "listing_date": m.listing_date,
+                 "detail": m.detail, "first_seen_at": utc_iso(m.fetched_at),
+                 "last_fetched_at": utc_iso(m.fetched_at)} for m in latest.values()]
         with self._write() as conn:
-            # A fetch without a listing keeps the listing date seen before.
-            update_columns = [c for c in values
-                              if c != "first_seen_at" and (c != "listing_date" or listing_date)]
-            self._upsert(conn, s.seen, values, ("source", "article_id"), update_columns)
-            if status == "deleted":
-                a = s.articles
-                conn.execute(update(a).where(a.c.source == source, a.c.article_id == article_id,
-                                             a.c.deleted_at.is_(None)).values(deleted_at=now))
+            # A fetch without a listing keeps the listing date seen before: two statement shapes.
+            for dated in (True, False):
+                batch = [r for r in rows if bool(r["listing_date"]) is dated]
+                if not batch:
+                    continue
+                stmt: Any = self._insert(s.seen)
+                columns = [c for c in batch[0] if c not in ("source", "article_id", "first_seen_at")
+                           and (dated or c != "listing_date")]
+                stmt = stmt.on_conflict_do_update(index_elements=["source", "article_id"],
+                                                  set_={c: stmt.excluded[c] for c in columns})
+                conn.execute(stmt, batch)
+            a = s.articles
+            for row in rows:
+                if row["status"] == "deleted":
+                    conn.execute(update(a).where(a.c.source == row["source"],
+                                                 a.c.article_id == row["article_id"],
+                                                 a.c.deleted_at.is_(None)).values(deleted_at=row["last_fetched_at"]))
 
     def known(self, source: str) -> dict[str, Known]:
         """article_id -> what is known about it, for deciding whether to fetch it again.
@@ -455,8 +543,9 @@ class Store:
                    finished_at: datetime | None = None) -> None:
         r = s.crawl_runs
         with self._write() as conn:
+            newest_event = select(func.max(s.events.c.id)).scalar_subquery()
             done = conn.execute(update(r).where(r.c.id == run_id).values(
-                outcome=outcome, stats=_dumps(dict(stats)),
+                outcome=outcome, stats=_dumps(dict(stats)), last_event_id=newest_event,
                 finished_at=utc_iso(finished_at or datetime.now(UTC))))
             if done.rowcount == 0:
                 raise StorageError(f"no crawl run with id {run_id}")

@@ -4,10 +4,11 @@
     newswatch crawl --source liputan6 --since 2022-01-01 --until 2022-01-31 --exhaustive
     newswatch crawl --route www.liputan6.com=http://127.0.0.1:8000/liputan6 --db sqlite:///demo.db
 
-Everything is checked before anything runs (dates, sources, topic, routes, database): a problem is one line
-on stderr and exit status 2. Scrapy's log goes to a file under data/logs/ (named at the end when errors were
-logged), never to the console. Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a
-timeout, an interrupted crawl).
+Everything is checked before anything runs (dates, sources, topic, routes, a database that opens and takes
+writes): a problem is one line on stderr and exit status 2. Scrapy's log goes to a file under data/logs/
+(named at the end when errors were logged), never to the console. Exit status: 0 when every crawl
+finished, 1 otherwise (a site unreachable, a timeout, an interrupted crawl, a database that stopped taking
+writes: full, read-only).
 """
 
 from __future__ import annotations
@@ -150,7 +151,9 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
     route_map = route_pairs(routes)
     overrides = {"NEWSWATCH_PROGRESS": True, **parse_settings(raw_settings)}
     url = db_url or config.storage.url
-    Store.open(url).close()  # a database that cannot be opened fails here, before any request
+    # A database that cannot be opened or written (read-only) fails here, before any request.
+    with Store.open(url) as store:
+        store.check_writable()
 
     started = datetime.now(UTC)
     log_path = log_file or LOG_DIR / f"crawl-{started:%Y%m%d-%H%M%S}.log"
@@ -164,6 +167,10 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
     errors = sum(int(o.stats.get("log_count/ERROR", 0) or 0) for o in outcomes)
     if errors:
         click.echo(f"{errors} error(s) logged: see {log_path}", err=True)
+    # A database that refused a write mid-crawl (full, or read-only in a way the check could not see): one
+    # line per distinct problem, however many crawls met it.
+    for problem in dict.fromkeys(o.error for o in outcomes if o.error):
+        click.echo(f"newswatch: error: {problem}", err=True)
     unreachable = [o for o in outcomes if o.unreachable]
     for outcome in unreachable:
         click.echo(f"newswatch: error: cannot reach {outcome.source} ({_failure_kinds(outcome.stats)}); "

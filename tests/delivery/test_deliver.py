@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from crawler.delivery import deliver, fan_out
 from tests.delivery.world import READER, T0, TOPIC, World, article
 from tests.mail.htmlcheck import parts
@@ -123,6 +125,36 @@ def test_the_first_crawl_of_a_source_sends_one_baseline_digest_not_one_email_per
     world.run("liputan6", [article(9)], T0 + timedelta(hours=1))
     deliver(world.store, world.config, now=T0 + timedelta(hours=1, minutes=10))
     assert subjects(world)[1] == "[newswatch] Liputan6: Kerusuhan di Almaty, laporan 9"
+
+
+@pytest.mark.parametrize("outcome", ["interrupted", "timeout", "unreachable", "storage_error"])
+def test_only_a_successful_first_run_ends_the_baseline(world: World, outcome: str) -> None:
+    """A first run cut short saw part of the backlog: the rest, stored by the next (finished) run, is backlog
+    too, so all of it goes out as one baseline digest after that run, not as one alert per old article."""
+    world.run("liputan6", [article(1), article(2)], T0, outcome=outcome)
+    waiting = deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    assert (waiting.waiting_events, waiting.sent) == (2, 0)
+    world.run("liputan6", [article(3), article(4), article(5)], T0 + timedelta(minutes=20))
+    report = deliver(world.store, world.config, now=T0 + timedelta(minutes=30))
+    assert (report.sent, report.messages) == (5, 1)
+    assert subjects(world) == [f"[newswatch] 5 new articles on {TOPIC} (backlog)"]
+
+
+def test_the_baseline_ends_with_the_first_runs_last_event_not_its_clock(world: World) -> None:
+    """Timestamps have one-second resolution: an article stored by the next run within the second the first
+    run finished is news, not backlog. The baseline is what the first run wrote, by event id."""
+    run_id = world.store.start_run("liputan6", {}, started_at=T0)
+    world.save(article(1), T0 + timedelta(seconds=10))
+    world.save(article(2), T0 + timedelta(seconds=20))
+    done = {"finish_reason": "finished"}
+    world.store.finish_run(run_id, "finished", done, finished_at=T0 + timedelta(seconds=30))
+    second = world.store.start_run("liputan6", {}, started_at=T0 + timedelta(seconds=30))
+    world.save(article(3), T0 + timedelta(seconds=30))  # the same second as the first run's end
+    world.store.finish_run(second, "finished", done, finished_at=T0 + timedelta(minutes=1))
+    report = deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    assert (report.sent, report.messages) == (3, 2)
+    assert subjects(world) == [f"[newswatch] 2 new articles on {TOPIC} (backlog)",
+                               "[newswatch] Liputan6: Kerusuhan di Almaty, laporan 3"]
 
 
 def test_a_silent_baseline_records_the_backlog_without_mail(world: World) -> None:

@@ -425,11 +425,6 @@ def drive(argv: Sequence[str]) -> int:
                     "messages": delivery.messages if delivery else 0,
                     "retrying": delivery.retrying if delivery else 0,
                     "delivery_error": report.delivery_error})
-                if cycle == 1:
-                    # Workaround (reported): timestamps have one-second resolution, and an event created in
-                    # the same second as a source's first finished run counts as backlog (a digest line,
-                    # not an alert). A real daemon's next crawl is minutes away; here the next second is.
-                    await asyncio.sleep(1.05)
             await asyncio.to_thread(announce, args.cycles + 1)  # the end: the mail server is up again
             began = time.monotonic()
             rounds = 0

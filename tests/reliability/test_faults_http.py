@@ -109,17 +109,7 @@ def _stat(stats: dict[str, object], key: str) -> int:
     return int(stats.get(key, 0))  # type: ignore[call-overload]
 
 
-# Known defect (crawler/incremental.py, being finished by its author): IncrementalMiddleware marks a
-# listing incomplete only for article responses >= 500 or 429 and download exceptions, so after a 403 or a
-# redirect the spider did not follow, the listing's validators are saved, the next monitoring pass gets 304
-# for it and the article is never asked for again. Strict: they fail once the defect is fixed (drop the mark).
-LOST_AFTER_304 = pytest.mark.xfail(strict=True, reason="incremental.py saves the listing's validators after "
-                                   "a 403 / an unfollowed redirect: the next crawl's 304 hides the article")
-LOST = {"http-403", "redirect-loop", "redirect-other-host"}
-CASES = [pytest.param(name, marks=LOST_AFTER_304) if name in LOST else name for name in FAULTS]
-
-
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", list(FAULTS))
 def test_fault_then_recovery_loses_nothing(name: str, tmp_path: Path) -> None:
     fault = FAULTS[name]
     setup = CrawlSetup(tmp_path)
@@ -167,3 +157,30 @@ def _listing_of(site: Liputan6Site) -> bytes:
     from tests.reliability.faults_helpers import tag_listing
 
     return tag_listing(site.articles)
+
+
+def test_a_listing_whose_articles_all_ended_in_a_verdict_is_asked_conditionally(tmp_path: Path) -> None:
+    """The other side of "nothing lost": 200 (stored), 404 (deleted), a redirect to the front page (deleted)
+    and a redirect to another address of the same article (followed, stored) are all verdicts, so the tag
+    page's validators are saved and the next monitoring pass gets 304 for it (and asks for no article)."""
+    setup = CrawlSetup(tmp_path)
+    with FaultServer() as server:
+        site = Liputan6Site(server, articles(4))
+        stored, gone, front, moved = site.articles
+        server.add(site.path(gone), b"not here", status=404, content_type="text/plain")
+        server.redirect(site.path(front), "https://www.liputan6.com/")
+        server.add("/liputan6/", b"<html><body>Beranda</body></html>", content_type="text/html")
+        # Another slug of the same article id: the spider follows it and stores the article.
+        server.redirect(site.path(moved), f"{moved.url}-baru")
+        server.add(site.path(moved) + "-baru", article_html(moved), content_type="text/html; charset=utf-8")
+
+        first = setup.crawl([site.route()])
+        assert first.returncode == 0, first.everything[-3000:]
+        assert stored_ids(setup.db_path) == sorted([stored.article_id, moved.article_id])
+        server.clear_log()
+        second = setup.crawl([site.route()])
+        assert second.returncode == 0, second.everything[-3000:]
+        listing = [r for r in server.requests() if r.bare_path == TAG_PATH]
+        assert listing and listing[0].header("If-None-Match"), server.paths()
+        assert not [p for p in server.paths() if "/read/" in p]
+    assert last_stats(setup.db_path)["newswatch/listing/not_modified"] == 1

@@ -241,10 +241,6 @@ def test_full_or_read_only_database_nothing_half_written(kind: str, tmp_path: Pa
         assert "full" in (tmp_path / "full-1.log").read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="defect: `newswatch crawl` checks only that the database opens; a "
-                   "read-only or full database then fails every write inside the crawl (logged, swallowed by "
-                   "Scrapy) and the command exits 0 with 'N error(s) logged' (crawler/cli/crawl.py, "
-                   "crawler/extensions.py, crawler/pipelines.py are being finished by their author)")
 @pytest.mark.parametrize("kind", ["full", "read-only"])
 def test_full_or_read_only_database_fails_the_crawl_with_one_line(kind: str, tmp_path: Path) -> None:
     with FaultServer() as server:
@@ -255,6 +251,44 @@ def test_full_or_read_only_database_fails_the_crawl_with_one_line(kind: str, tmp
     assert len(errors) == 1, stderr
     assert ("read-only" if kind == "read-only" else "full") in errors[0]
     assert "Traceback" not in stderr
+
+
+def _watch_args(setup: CrawlSetup, site: Liputan6Site, db_url: str) -> list[str]:
+    return ["watch", "--once", "--source", "liputan6", "--config", str(setup.config_path), "--db", db_url,
+            "--route", site.route(), *settings_args(FAST_SETTINGS)]
+
+
+def test_watch_refuses_a_read_only_database_at_start(tmp_path: Path) -> None:
+    with FaultServer() as server:
+        setup, site = _seeded(tmp_path, server)
+        before = _snapshot(setup.db_path)
+        server.clear_log()
+        done = finish(setup.start(_watch_args(setup, site, f"sqlite:///file:{setup.db_path}?mode=ro&uri=true")))
+        asked = server.paths()
+    assert done.returncode == 2, done.everything[-3000:]
+    assert [line for line in done.stderr.splitlines() if line.startswith("newswatch: error:")] == [
+        line for line in done.stderr.splitlines() if "read-only" in line]
+    assert "read-only" in done.stderr and "Traceback" not in done.stderr
+    assert asked == []  # refused before any request
+    assert _snapshot(setup.db_path) == before
+
+
+def test_watch_cycle_on_a_full_database_fails_with_one_line(tmp_path: Path) -> None:
+    """The database fills up during a `watch --once` cycle: the cycle is reported failed, naming the problem,
+    the command exits 1, nothing is half-written."""
+    with FaultServer() as server:
+        setup, site = _seeded(tmp_path, server)
+        pages = int(query(setup.db_path, "PRAGMA page_count")[0][0])
+        done = finish(setup.start([str(pages), *_watch_args(setup, site, setup.db_url)],
+                                  python=[sys.executable, "-c", FULL_CRAWL]))
+    assert done.returncode == 1, done.everything[-3000:]
+    assert "Traceback" not in done.stderr
+    cycle = [line for line in done.stderr.splitlines() if "cycle 1:" in line]
+    assert len(cycle) == 1 and "liputan6 storage_error: the database or its disk is full" in cycle[0], \
+        done.stderr
+    # Logged when it happened and in the cycle line; no health check or other write piles up more errors.
+    assert sum("full" in line for line in done.stderr.splitlines()) <= 2, done.stderr
+    assert integrity(setup.db_path) == "ok" and half_written(setup.db_path) == []
 
 
 def _page(item: SiteArticle) -> bytes:

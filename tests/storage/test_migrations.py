@@ -150,3 +150,29 @@ def test_migration_failure_rolls_back_that_migration_only(tmp_path: Path) -> Non
         assert not inspect(engine).has_table("half_done")
     finally:
         engine.dispose()
+
+
+def test_upgrade_records_each_finished_runs_last_event(tmp_path: Path) -> None:
+    """0005 over a database with runs and events: a finished run gets the newest event written by then."""
+    path = tmp_path / "news.db"
+    engine = make_engine(sqlite_url(path))
+    try:
+        migrate(engine, upto="0004_deliveries_and_health")
+    finally:
+        engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO events (id, source, article_id, kind, version_no, created_at, payload) "
+            "VALUES (?, 'liputan6', ?, 'new', 1, ?, '{}')",
+            [(1, "4850001", "2022-01-07T10:00:00+00:00"), (2, "4850002", "2022-01-07T10:05:00+00:00"),
+             (3, "4850003", "2022-01-07T12:00:00+00:00")])
+        conn.executemany(
+            "INSERT INTO crawl_runs (id, spider, args, started_at, finished_at, outcome) "
+            "VALUES (?, 'liputan6', '{}', ?, ?, ?)",
+            [(1, "2022-01-07T09:00:00+00:00", "2022-01-07T11:00:00+00:00", "finished"),
+             (2, "2022-01-07T13:00:00+00:00", None, None)])
+    with Store.open(sqlite_url(path)) as store:
+        assert applied_migrations(store.engine)[-1] == HEAD
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT id, last_event_id FROM crawl_runs ORDER BY id").fetchall() == [
+            (1, 2), (2, None)]
