@@ -141,17 +141,24 @@ def diff_versions(title_before: str | None, body_before: str | None, title_after
     }
 
 
-def _not_in(paragraphs: list[str], common: Counter[str]) -> list[str]:
-    """The paragraphs beyond those both versions share (each shared copy is consumed once)."""
+def _split_shared(paragraphs: list[str], common: Counter[str]) -> tuple[list[str], list[str]]:
+    """(the paragraphs both versions share, the rest), in order; each shared copy is consumed once."""
     left = Counter(common)
-    out = []
+    shared: list[str] = []
+    rest: list[str] = []
     for paragraph in paragraphs:
         key = normalise(paragraph)
         if left[key] > 0:
             left[key] -= 1
+            shared.append(paragraph)
         else:
-            out.append(paragraph)
-    return out
+            rest.append(paragraph)
+    return shared, rest
+
+
+def _not_in(paragraphs: list[str], common: Counter[str]) -> list[str]:
+    """The paragraphs beyond those both versions share."""
+    return _split_shared(paragraphs, common)[1]
 
 
 def _pair_edits(removed: list[str], added: list[str]) -> list[dict[str, str]]:
@@ -194,11 +201,5 @@ def _moved(before: list[str], after: list[str], common: Counter[str]) -> list[st
 
 
 def _only(paragraphs: list[str], common: Counter[str]) -> list[str]:
-    left = Counter(common)
-    out = []
-    for paragraph in paragraphs:
-        key = normalise(paragraph)
-        if left[key] > 0:
-            left[key] -= 1
-            out.append(paragraph)
-    return out
+    """The paragraphs both versions share, in this version's order."""
+    return _split_shared(paragraphs, common)[0]
