@@ -23,8 +23,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Two workers (one per core, a test module each): most tests wait on real servers and subprocesses.
 unit: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # The README's test command: lint, type checks, then the whole default suite.
 test: lint typecheck unit
