@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit test-slow bench clean
+.PHONY: setup demo test lint typecheck unit test-slow bench bench-crawl bench-watch bench-soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,18 @@ test: lint typecheck unit
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
+# Benchmarks report ratios against a baseline measured in the same run; figures in docs/BENCHMARKS.md.
 bench: $(STAMP)
 	$(PY) bench/extraction.py
+
+bench-crawl: $(STAMP)
+	$(PY) bench/crawl.py --rounds 2
+
+bench-watch: $(STAMP)
+	$(PY) bench/watch.py
+
+bench-soak: $(STAMP)
+	$(PY) bench/soak.py --cycles 500
 
 clean:
 	rm -rf $(VENV) data/demo build *.egg-info .pytest_cache .mypy_cache .ruff_cache
