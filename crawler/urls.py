@@ -24,8 +24,10 @@ BBC_FEED_HOST = re.compile(r"^feeds\.bbci\.co\.uk$", re.IGNORECASE)
 _L6_READ = re.compile(r"^/(?:(?P<channel>[a-z0-9-]+)/)?read/(?P<id>\d{5,})(?:/(?P<rest>[^?#]*))?$", re.I)
 # photo.liputan6.com/<channel>/<slug>-<id> (2016 galleries)
 _L6_PHOTO = re.compile(r"^/(?P<channel>[a-z0-9-]+)/(?P<slug>[a-z0-9-]+)-(?P<id>\d{6,})/?$", re.I)
-# Path endings that are views of an article, not the article: comments, photo viewer, video player.
-_L6_NOT_ARTICLE_REST = re.compile(r"(^|/)(comments?|komentar|photo|foto|video)(/|$)", re.I)
+# Path segments after the slug that are views of an article, not the article: comments, photo viewer, video
+# player. Right after the id only the comment page counts (a slug may start with "video-" or "foto-").
+_L6_COMMENT_PAGES = frozenset({"comment", "comments", "komentar"})
+_L6_VIEWS = _L6_COMMENT_PAGES | {"photo", "foto", "video"}
 
 _BBC_NEWS_NUMERIC = re.compile(r"^/news/(?P<id>[a-z0-9-]*[a-z][a-z0-9-]*-\d{6,})/?$", re.I)
 _BBC_NEWS_ARTICLES = re.compile(r"^/news/articles/(?P<id>[a-z0-9]{8,})/?$", re.I)
@@ -67,10 +69,8 @@ def liputan6_article_id(url: str) -> str | None:
         return None
     match = _L6_READ.match(parts.path)
     if match:
-        rest = match.group("rest") or ""
-        if _L6_NOT_ARTICLE_REST.search(rest.split("/", 1)[1] if "/" in rest else ""):
-            return None
-        if rest.split("/", 1)[0].lower() in {"comments", "comment", "komentar"}:
+        first, *later = (match.group("rest") or "").lower().split("/")
+        if first in _L6_COMMENT_PAGES or any(segment in _L6_VIEWS for segment in later):
             return None
         return match.group("id")
     if host.startswith("photo."):
