@@ -313,7 +313,7 @@ def full_command(server: BenchServer, prefix: str, config: Path, db: Path, log_f
            "--since", SINCE, "--log-file", str(log_file)]
     settings = {**common_settings(concurrency), "NEWSWATCH_PROGRESS": "false",
                 # Nothing but the loopback server is ever looked up.
-                "DNS_RESOLVER": "crawler.routing.LoopbackOnlyResolver"}
+                "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver"}
     for name, value in settings.items():
         cmd += ["--set", f"{name}={json.dumps(value) if isinstance(value, bool) else value}"]
     return cmd
@@ -454,8 +454,9 @@ def print_profile(path: Path, top: int = 25) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
-_AREAS = (("crawler/pages/", "newswatch parsers"), ("crawler/cleaning/", "newswatch cleaner"),
-          ("crawler/relevance", "newswatch relevance"), ("crawler/changes", "newswatch change detection"),
+_AREAS = (("crawler/extract/pages/", "newswatch parsers"), ("crawler/extract/cleaning/", "newswatch cleaner"),
+          ("crawler/story/relevance", "newswatch relevance"),
+           ("crawler/story/changes", "newswatch change detection"),
           ("crawler/", "newswatch other"), ("storage/", "newswatch storage"),
           ("spiders/", "newswatch spiders"),
           ("sqlalchemy", "sqlalchemy"), ("bs4/", "beautifulsoup"), ("lxml", "lxml"), ("parsel", "parsel"),

@@ -43,7 +43,7 @@ NOISE_BBC = ("Image source", "Image caption", "Media caption", "Related Topics",
              "not responsible for the content of external sites", "All Rights Reserved")
 
 
-# -- scoring (pure functions, tested in tests/test_bench_scoring.py) --
+# -- scoring (pure functions, tested in tests/bench/test_scoring.py) --
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.casefold())
@@ -193,7 +193,7 @@ def bench_pages() -> list[BenchPage]:
 
 def ours(url: str, html: str) -> str:
     """Our article text: lead (when the parser sets one) and body."""
-    from crawler.pages import parse_article
+    from crawler.extract.pages import parse_article
 
     article = parse_article(url, html)
     return "\n".join(part for part in (article.lead or "", article.body) if part)
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recorded pages not found at {FIXTURES}: put ../shared beside the repository "
               "or set NEWSWATCH_SHARED", file=sys.stderr)
         return 2
-    from crawler.decoding import decode_html
+    from crawler.extract.decoding import decode_html
 
     pages = bench_pages()
     for page in pages:

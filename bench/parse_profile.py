@@ -38,10 +38,18 @@ GENERATED_PAGES = 200
 
 # -- the worker: runs in a child process, imports `crawler` from the tree it is given --
 
+def _parser() -> Any:
+    """The tree's parse_article, wherever that tree keeps it (crawler/pages/ before the package split)."""
+    try:
+        from crawler.extract.pages import parse_article
+    except ImportError:
+        from crawler.pages import parse_article  # type: ignore[no-redef]
+    return parse_article
+
+
 def _outcome(url: str, html: str) -> str:
     """A digest of what the parser makes of a page (the article, or the error it raises)."""
-    from crawler.pages import parse_article
-
+    parse_article = _parser()
     try:
         text = repr(parse_article(url, html))
     except Exception as exc:  # an error is an outcome too: the same error before and after
@@ -53,8 +61,8 @@ def worker(pages_file: Path) -> None:
     """Serve timing requests on stdin/stdout: first one JSON line with the outcome digest of every page
     (also the warm-up round), then, for each page-set name read from stdin, its time in seconds."""
     import crawler
-    from crawler.pages import parse_article
 
+    parse_article = _parser()
     pages: list[dict[str, str]] = [json.loads(line) for line in pages_file.read_text("utf-8").splitlines()]
     sets: dict[str, list[dict[str, str]]] = {}
     for page in pages:
@@ -108,7 +116,7 @@ def collect_pages() -> list[dict[str, str]]:
     """The pages to time, each with the sets it belongs to."""
     from bench.extraction import FIXTURES, bench_pages
     from bench.sitegen import BenchSite, joined
-    from crawler.decoding import decode_html
+    from crawler.extract.decoding import decode_html
 
     pages: list[dict[str, str]] = []
     if FIXTURES.is_dir():
@@ -145,7 +153,7 @@ def profile(pages: list[dict[str, str]], top: int) -> None:
     import cProfile
     import pstats
 
-    from crawler.pages import parse_article
+    from crawler.extract.pages import parse_article
 
     generated = [p for p in pages if p["sets"] == "generated"]
     profiler = cProfile.Profile()

@@ -2,7 +2,7 @@
 
 Run from the repository root: `.venv/bin/python bench/watch.py` (`--cycles N`, default 300; `--quick` for
 a smoke run). Everything runs in this one process, as in the daemon: one asyncio reactor, the Watcher
-(crawler/watch.py), a generated replay site (the demo site's templates with `--articles` stories per source,
+(crawler/monitor/watch.py), a generated site (the demo site's templates with `--articles` stories per source,
 served on 127.0.0.1) and a real SMTP server on 127.0.0.1, all over a fresh SQLite file.
 
 (a) Idle cycle: a full first cycle of both sources (every article fetched) against an idle cycle
@@ -45,7 +45,7 @@ SOURCES = ("liputan6", "bbc")
 BASE_DAY = datetime(2022, 1, 3, 2, 0, tzinfo=UTC)
 # Scrapy settings of every benchmark crawl: politeness delays off against our own loopback server.
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY_JITTER": 0,
-        "DNS_RESOLVER": "crawler.routing.LoopbackOnlyResolver", "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver", "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
         "LOG_LEVEL": "WARNING"}
 
 
@@ -195,8 +195,8 @@ async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: P
     from apscheduler.triggers.interval import IntervalTrigger
 
     from crawler.config import load_config
-    from crawler.watch import Watcher, WatchOptions
-    from tests.mail.smtpserver import LoopbackSmtpServer
+    from crawler.monitor.watch import Watcher, WatchOptions
+    from tests.notify.mail.smtpserver import LoopbackSmtpServer
 
     publish_every = 25
     extra = latency_samples + cycles // publish_every + 2
@@ -263,7 +263,7 @@ async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: P
 
 def run_on_reactor(cycles: int, articles: int, latency_samples: int, workdir: Path) -> Results:
     """Run the benchmark on the installed asyncio reactor, as `newswatch watch` does."""
-    from crawler.runner import install_asyncio_reactor
+    from crawler.crawl.runner import install_asyncio_reactor
 
     install_asyncio_reactor()
     from twisted.internet import reactor as installed
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.cycles, args.articles, args.latency_samples = min(args.cycles, 5), 20, 1
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in ("scrapy", "apscheduler", "twisted", "crawler.alerts.smtp"):
+    for name in ("scrapy", "apscheduler", "twisted", "crawler.notify.smtp"):
         logging.getLogger(name).setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="newswatch-bench-") as tmp:
         results = run_on_reactor(args.cycles, args.articles, args.latency_samples, Path(tmp))

@@ -1,6 +1,6 @@
 """The shared spider: entry points from config, discovery callbacks, and the hand-off to the page parsers.
 
-A spider decides what to follow and nothing else. Items out: `CrawledArticle` (a `crawler.items.Article`
+A spider decides what to follow and nothing else. Items out: `CrawledArticle` (a `crawler.core.items.Article`
 with its listing date) for an article page, `GoneArticle` for one the site has deleted; an article page
 without a readable article leaves `nw_parse_error` in response.meta. Listing metadata travels in
 request.meta (`nw_listing_date`, `nw_listing_title`, `nw_listing_lead`) for the incremental middleware.
@@ -24,18 +24,19 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from crawler.decoding import UnreadablePage, decode_html
-from crawler.discovery import dates
-from crawler.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, parse_feed
-from crawler.discovery.filters import Prefilter, load_prefilter
-from crawler.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
-from crawler.discovery.offsite import host_allowed
-from crawler.discovery.records import CrawledArticle, GoneArticle, ListingLink
-from crawler.discovery.sitemaps import MAX_SITEMAP_BYTES, SitemapError, parse_sitemap
-from crawler.errors import InputError, NoArticleError
-from crawler.pages import parse_article
-from crawler.urls import article_id_for, canonical_url, site_of
-from spiders.sources import Listing, SourceSettings, read_config, source_settings, split_list
+from crawler.core.errors import InputError, NoArticleError
+from crawler.crawl.configured import read_config
+from crawler.crawl.discovery import dates
+from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, parse_feed
+from crawler.crawl.discovery.filters import Prefilter, load_prefilter
+from crawler.crawl.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
+from crawler.crawl.discovery.offsite import host_allowed
+from crawler.crawl.discovery.records import CrawledArticle, GoneArticle, ListingLink
+from crawler.crawl.discovery.sitemaps import MAX_SITEMAP_BYTES, SitemapError, parse_sitemap
+from crawler.extract.decoding import UnreadablePage, decode_html
+from crawler.extract.pages import parse_article
+from crawler.extract.urls import article_id_for, canonical_url, site_of
+from spiders.sources import Listing, SourceSettings, source_settings, split_list
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +303,7 @@ class NewsSpider(scrapy.Spider):
                 logger.warning("bad response for %s: %s", response.url, exc)
             else:
                 logger.info("no article in %s: %s", response.url, exc)
-            # For crawler.pipelines.ParseFailureMiddleware, which turns it into a FailedArticle item.
+            # For crawler.crawl.pipelines.ParseFailureMiddleware, which turns it into a FailedArticle item.
             response.meta["nw_parse_error"] = str(exc)
             return
         except Exception as exc:  # a parser bug on one odd page must not cost a traceback per page

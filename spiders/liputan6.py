@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import scrapy
 
-from crawler.discovery import dates
+from crawler.crawl.discovery import dates
 from spiders.base import NewsSpider
 
 

@@ -10,17 +10,15 @@ walk listing pages the way the config spells them.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crawler.config import Config, load_config
+from crawler.config import Config
 
 logger = logging.getLogger(__name__)
 
-CONFIG_SETTING = "NEWSWATCH_CONFIG"
 # Used only when neither config nor arguments give a tag template but `-a tags=slug` is passed.
 _FALLBACK_TAG_URL = {"liputan6": "https://www.liputan6.com/tag/{slug}?page={page}"}
 
@@ -67,26 +65,6 @@ def split_list(value: str | Iterable[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
     return tuple(item.strip() for item in items if item and item.strip())
-
-
-def config_path(settings: Any) -> str | None:
-    value = settings.get(CONFIG_SETTING) if settings is not None else None
-    return value or os.environ.get(CONFIG_SETTING) or None
-
-
-CONFIG_OBJECT_SETTING = "NEWSWATCH_CONFIG_OBJECT"
-
-
-def read_config(settings: Any) -> Config:
-    """The validated config for a crawl (raises ConfigError naming the file and key of a problem).
-
-    The Config object the runner put in NEWSWATCH_CONFIG_OBJECT when there is one (it may carry overrides
-    no file holds), else the file NEWSWATCH_CONFIG names, else the default lookup.
-    """
-    given = settings.get(CONFIG_OBJECT_SETTING) if settings is not None else None
-    if isinstance(given, Config):
-        return given
-    return load_config(config_path(settings))
 
 
 def _tag_listing(slug_or_url: str, template: str | None) -> Listing:

@@ -1,4 +1,11 @@
-"""The database layer: engine set-up, migrations and the Store facade. All SQL of newswatch lives here."""
+"""The database: engine set-up, migrations and the repositories. All of newswatch's SQL lives here.
+
+Holds `engine` (URLs, SQLite pragmas, errors), `schema` and `migrations`, `database` (transactions and
+upserts shared by the repositories), `store` (articles, versions, fetch state, crawl runs, the outbox),
+`deliveries` and `health` (per-recipient deliveries, admin notices, crawl-health state), `search` (full-text
+queries) and `records` (the plain values the repositories return). May import `crawler.core` only: the
+application above it passes plain values in and gets plain records back.
+"""
 
 from storage.engine import default_db_url
 from storage.records import (

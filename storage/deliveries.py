@@ -19,24 +19,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Row, Table, func, select, update
 
 from storage import schema as s
+from storage.database import Database, utc_iso
 from storage.records import Delivery, Event, NewDelivery, Notice
-
-if TYPE_CHECKING:
-    from storage.store import Store
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 STATUSES = (PENDING, SENT, FAILED, SKIPPED)
-
-
-def _iso(moment: datetime) -> str:
-    from storage.store import utc_iso
-
-    return utc_iso(moment)
 
 
 class _NotAll(Exception):
@@ -48,7 +40,7 @@ class _Outbox:
 
     table: Table
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def claim(self, ids: Sequence[int], now: datetime, lease_until: datetime) -> bool:
@@ -59,8 +51,8 @@ class _Outbox:
         try:
             with self.store._write() as conn:
                 done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING,
-                                                    t.c.due_at <= _iso(now))
-                                    .values(due_at=_iso(lease_until)))
+                                                    t.c.due_at <= utc_iso(now))
+                                    .values(due_at=utc_iso(lease_until)))
                 if done.rowcount != len(ids):
                     raise _NotAll  # someone else holds some of them: roll back what we took, send nothing
         except _NotAll:
@@ -72,7 +64,7 @@ class _Outbox:
         t = self.table
         with self.store._write() as conn:
             done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING)
-                                .values(status=SENT, sent_at=_iso(now), message_id=message_id,
+                                .values(status=SENT, sent_at=utc_iso(now), message_id=message_id,
                                         attempts=t.c.attempts + 1, last_error=None))
             return int(done.rowcount)
 
@@ -82,7 +74,7 @@ class _Outbox:
         with self.store._write() as conn:
             done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING)
                                 .values(status=FAILED, attempts=t.c.attempts + 1, last_error=error,
-                                        due_at=_iso(now)))
+                                        due_at=utc_iso(now)))
             return int(done.rowcount)
 
     def retry_later(self, ids: Sequence[int], due_at: datetime, error: str) -> int:
@@ -90,7 +82,7 @@ class _Outbox:
         t = self.table
         with self.store._write() as conn:
             done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING)
-                                .values(attempts=t.c.attempts + 1, last_error=error, due_at=_iso(due_at)))
+                                .values(attempts=t.c.attempts + 1, last_error=error, due_at=utc_iso(due_at)))
             return int(done.rowcount)
 
     def give_up(self, scheduled_before: datetime, now: datetime, hours: float) -> int:
@@ -99,8 +91,8 @@ class _Outbox:
         reason = f"gave up after {hours:g} hours: "
         with self.store._write() as conn:
             done = conn.execute(update(t).where(t.c.status == PENDING, t.c.attempts > 0,
-                                                t.c.scheduled_at < _iso(scheduled_before))
-                                .values(status=FAILED, due_at=_iso(now),
+                                                t.c.scheduled_at < utc_iso(scheduled_before))
+                                .values(status=FAILED, due_at=utc_iso(now),
                                         last_error=reason + func.coalesce(t.c.last_error, "")))
             return int(done.rowcount)
 
@@ -149,7 +141,7 @@ class DeliveryStore(_Outbox):
         Idempotent: a row for an (event, recipient) pair that already exists is left as it is. Returns how
         many rows were created.
         """
-        created_at = _iso(now)
+        created_at = utc_iso(now)
         inserted = 0
         with self.store._write() as conn:
             for row in rows:
@@ -168,7 +160,7 @@ class DeliveryStore(_Outbox):
     def due(self, now: datetime) -> list[Delivery]:
         """Pending rows due by `now`, oldest first."""
         d = s.deliveries
-        return self._select((d.c.status == PENDING) & (d.c.due_at <= _iso(now)))
+        return self._select((d.c.status == PENDING) & (d.c.due_at <= utc_iso(now)))
 
     def pending(self) -> list[Delivery]:
         """Every pending row (due or not), oldest first."""
@@ -201,7 +193,7 @@ class NoticeStore(_Outbox):
 
     def due(self, now: datetime) -> list[Notice]:
         n = s.health_notices
-        return self._select((n.c.status == PENDING) & (n.c.due_at <= _iso(now)))
+        return self._select((n.c.status == PENDING) & (n.c.due_at <= utc_iso(now)))
 
     def all(self, status: str | None = None) -> list[Notice]:
         n = s.health_notices

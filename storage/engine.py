@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
-from crawler.errors import StorageError
+from crawler.core.errors import StorageError
 
 ENV_VAR = "NEWSWATCH_DB"
 DEFAULT_SQLITE_PATH = Path("data") / "newswatch.db"

@@ -9,21 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from storage import schema as s
+from storage.database import Database, utc_iso
 from storage.records import CrawlRun, HealthState
-
-if TYPE_CHECKING:
-    from storage.store import Store
 
 
 class HealthStore:
     """Reach it as `store.health`."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def state(self, source: str) -> HealthState | None:
@@ -44,8 +42,6 @@ class HealthStore:
         Only when `state.last_run_id` is newer than the run last evaluated: re-evaluating a run (a retried
         job, two processes) changes nothing and queues nothing. Returns whether it was recorded.
         """
-        from storage.store import utc_iso
-
         h, n = s.source_health, s.health_notices
         at = utc_iso(now)
         values = {"source": state.source, "last_run_id": state.last_run_id,

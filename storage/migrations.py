@@ -34,7 +34,7 @@ from sqlalchemy import (
     text,
 )
 
-from crawler.errors import StorageError
+from crawler.core.errors import StorageError
 from storage.engine import WRITE_OPTION
 
 MIGRATIONS_TABLE = "schema_migrations"

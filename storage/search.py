@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.errors import InputError
+from crawler.core.errors import InputError
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -18,24 +17,22 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Insert,
     Row,
     and_,
     delete,
-    false,
     func,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from crawler.errors import StorageError
-from crawler.items import Article
+from crawler.core.errors import StorageError
+from crawler.core.items import Article
 from storage import schema as s
+from storage.database import Database, utc_iso
 from storage.deliveries import DeliveryStore, NoticeStore
-from storage.engine import WRITE_OPTION, display_url, make_engine, translate_errors
+from storage.engine import make_engine, translate_errors
 from storage.health import HealthStore
 from storage.migrations import migrate
 from storage.records import (
@@ -57,13 +54,6 @@ Classify = Callable[[PreviousVersion | None, Article], Change]
 VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
 SEEN_STATUSES = ("irrelevant", "deleted", "failed")
 _VERSION_INSERT = s.article_versions.insert()  # built once: the values come as parameters
-
-
-def utc_iso(moment: datetime) -> str:
-    """UTC ISO 8601 text; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def to_utc_text(value: str | None) -> str | None:
@@ -113,12 +103,11 @@ def _bound(moment: datetime | date | str | None) -> str | None:
     return utc_iso(moment)
 
 
-class Store:
+class Store(Database):
     """Facade over the database. Open with Store.open(url); close() (or use as a context manager)."""
 
     def __init__(self, engine: Engine, url: str) -> None:
-        self.engine = engine
-        self.url = url
+        super().__init__(engine, url)
         # Statements built once per store (save_article runs per article; building is the costly part).
         self._upserts: dict[tuple[tuple[str, ...], bool], Any] = {}
         self._event_insert: Any = None
@@ -142,68 +131,6 @@ class Store:
             raise
         return cls(engine, url)
 
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"Store({display_url(self.url)!r})"
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-    def check_writable(self) -> None:
-        """Raise StorageError (one line: "the database is read-only: ...") unless the database takes writes.
-
-        A write that changes nothing, then rolled back: BEGIN IMMEDIATE alone succeeds on a read-only SQLite
-        file; only a writing statement meets SQLITE_READONLY. A full database is not found this way (a
-        write that allocates nothing fits), so writers still handle StorageError.
-        """
-        with translate_errors(self.url), self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            transaction = conn.begin()
-            try:
-                conn.execute(delete(s.crawl_runs).where(false()))
-            finally:
-                transaction.rollback()
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back on any exception."""
-        with translate_errors(self.url), self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with translate_errors(self.url), self.engine.connect() as conn, conn.begin():
-            yield conn
-
-    def _insert(self, table: Any) -> Insert:
-        """An INSERT that can take ON CONFLICT clauses on this dialect."""
-        if self.dialect == "postgresql":
-            return postgresql.insert(table)
-        if self.dialect == "sqlite":
-            return sqlite.insert(table)
-        raise StorageError(f"unsupported database dialect {self.dialect!r}: use SQLite or PostgreSQL")
-
-    def _upsert(self, conn: Connection, table: Any, values: dict[str, Any], keys: Sequence[str],
-                update_columns: Sequence[str] | None = None) -> None:
-        stmt: Any = self._insert(table).values(**values)
-        columns = [c for c in (update_columns if update_columns is not None else values) if c not in keys]
-        if columns:
-            stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                              set_={c: stmt.excluded[c] for c in columns})
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        conn.execute(stmt)
 
     # -- articles --------------------------------------------------------------------------------------
 
@@ -457,7 +384,7 @@ class Store:
     def mark_seen_many(self, marks: Sequence[SeenMark]) -> None:
         """mark_seen for many pages in one transaction (all or none); a later mark of the same article wins.
 
-        For writers that batch their verdicts (crawler/pipelines.py RelevancePipeline): one transaction per
+        For writers that batch their verdicts (crawl/pipelines.py RelevancePipeline): one transaction per
         batch instead of one per page.
         """
         for mark in marks:

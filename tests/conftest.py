@@ -30,6 +30,6 @@ def shared_path(relative: str) -> Path:
 
 def fixture_html(relative: str) -> str:
     """A recorded page under ../shared/fixtures, decoded the way the product decodes pages."""
-    from crawler.decoding import decode_html
+    from crawler.extract.decoding import decode_html
 
     return decode_html(shared_path(f"fixtures/{relative}").read_bytes())

@@ -2,6 +2,7 @@
 
 Errors meant for the user (NewswatchError) print one line on stderr and exit 2; anything unexpected prints one
 line too (and a traceback only with --debug), so a user never sees a stack trace by default.
+May import every package of newswatch; only `crawler.demo` imports it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import click
 
-from crawler.errors import NewswatchError
+from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch")
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import click
 
-from crawler.alerts import compose_test, send
 from crawler.config import Config, load_config
-from crawler.delivery import deliver, preview, smtp_settings_for
+from crawler.notify.compose import compose_test
+from crawler.notify.delivery import deliver, preview, smtp_settings_for
+from crawler.notify.smtp import send
 from storage import Store
 
 DEFAULT_PREVIEW_DIR = Path("data") / "outbox-preview"

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import click
 
-from crawler.errors import InputError
+from crawler.core.errors import InputError
 from storage import EXPORT_FIELDS, Store, StoredArticle, default_db_url
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from crawler.cleaning import clean_lines
-from crawler.inputs import read_text_lines
+from crawler.extract.cleaning import clean_lines
+from crawler.extract.inputs import read_text_lines
 
 
 @click.command()

@@ -23,9 +23,9 @@ from typing import Any
 import click
 
 from crawler.config import KNOWN_SOURCES, Config, load_config
-from crawler.errors import NewswatchError
-from crawler.routing import parse_routes
-from crawler.runner import CrawlOutcome, run_crawls_blocking
+from crawler.core.errors import NewswatchError
+from crawler.crawl.routing import parse_routes
+from crawler.crawl.runner import CrawlOutcome, run_crawls_blocking
 from storage import Store
 
 LOG_DIR = Path("data") / "logs"

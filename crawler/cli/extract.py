@@ -7,9 +7,9 @@ import re
 
 import click
 
-from crawler.errors import InputError
-from crawler.inputs import fetch_html, read_html
-from crawler.pages import parse_article
+from crawler.core.errors import InputError
+from crawler.extract.inputs import fetch_html, read_html
+from crawler.extract.pages import parse_article
 
 # A saved page usually says where it came from; that address picks the right site parser.
 _CANONICAL = re.compile(

@@ -10,7 +10,7 @@ import click
 
 from crawler.cli.alerts import common_options, opened
 from crawler.config import Config, load_config
-from crawler.health import ARTICLES_STORED, articles_found
+from crawler.monitor.health import ARTICLES_STORED, articles_found
 from storage import CrawlRun, HealthState, Store
 from storage.store import utc_iso
 

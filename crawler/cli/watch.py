@@ -1,4 +1,4 @@
-"""`newswatch watch`: the monitoring daemon (crawler/watch.py), or one cycle with --once.
+"""`newswatch watch`: the monitoring daemon (crawler/monitor/watch.py), or one cycle with --once.
 
     newswatch watch                                   # every enabled source on its schedule, until SIGTERM
     newswatch watch --once                            # the due sources, then delivery, then exit (cron)
@@ -18,7 +18,7 @@ import click
 
 from crawler.cli.crawl import choose_sources, parse_settings, route_pairs
 from crawler.config import load_config
-from crawler.watch import WatchOptions, run_watch
+from crawler.monitor.watch import WatchOptions, run_watch
 from storage import Store
 
 # Loggers that are chatty at INFO (Scrapy's stats dump per crawl, APScheduler's line per job run): a daemon

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
+from crawler.core.errors import NewswatchError
 from crawler.demo.mailsink import MailSink
 from crawler.demo.server import DemoServer
-from crawler.errors import NewswatchError
 
 DEMO_DIR = Path("data") / "demo"
 DB_URL = "sqlite:///data/demo/newswatch.db"

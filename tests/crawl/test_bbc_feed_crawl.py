@@ -25,7 +25,7 @@ def test_feed_links_become_one_article_each(loopback_server: LoopbackServer, tmp
 
     # The technology feed is off-topic: switch the title pre-filter off to see every article followed.
     result = run_crawl("bbc", tmp_path, routes=site_routes(loopback_server),
-                       settings={"NEWSWATCH_PREFILTER": "crawler.discovery.filters.accept_all"})
+                       settings={"NEWSWATCH_PREFILTER": "crawler.crawl.discovery.filters.accept_all"})
 
     assert result.returncode == 0, result.log[-3000:]
     ids = [item["article_id"] for item in result.articles]
@@ -56,7 +56,7 @@ def test_two_feeds_listing_the_same_stories_fetch_each_once(loopback_server: Loo
     assert len(expected) == 13  # the later snapshot lists 12 of the earlier one's 13 stories
 
     result = run_crawl("bbc", tmp_path, routes=site_routes(server),
-                       settings={"NEWSWATCH_PREFILTER": "crawler.discovery.filters.accept_all"})
+                       settings={"NEWSWATCH_PREFILTER": "crawler.crawl.discovery.filters.accept_all"})
 
     assert result.returncode == 0, result.log[-3000:]
     assert sorted(item["article_id"] for item in result.articles) == sorted(expected)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crawler.discovery.feeds import looks_like_feed, parse_feed
-from crawler.urls import article_id_for
+from crawler.crawl.discovery.feeds import looks_like_feed, parse_feed
+from crawler.extract.urls import article_id_for
 from tests.conftest import shared_path
 from tests.servers import LoopbackServer
 

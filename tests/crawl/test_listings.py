@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
-from crawler.discovery.records import ListingLink
-from crawler.urls import article_id_for, site_of
+from crawler.crawl.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
+from crawler.crawl.discovery.records import ListingLink
+from crawler.extract.urls import article_id_for, site_of
 from tests.conftest import shared_path
 
 WIB = timezone(timedelta(hours=7))

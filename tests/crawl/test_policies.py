@@ -8,10 +8,10 @@ import pytest
 from scrapy.settings import Settings
 
 from crawler.config import load_config
-from crawler.discovery import dates
-from crawler.discovery.filters import KeywordPrefilter, accept_all, load_prefilter
-from crawler.discovery.offsite import host_allowed
-from crawler.retry import backoff_seconds, retry_after_seconds
+from crawler.crawl.discovery import dates
+from crawler.crawl.discovery.filters import KeywordPrefilter, accept_all, load_prefilter
+from crawler.crawl.discovery.offsite import host_allowed
+from crawler.crawl.retry import backoff_seconds, retry_after_seconds
 from spiders.sources import source_settings
 
 
@@ -57,9 +57,10 @@ def test_keyword_prefilter() -> None:
 def test_load_prefilter() -> None:
     assert load_prefilter(Settings(), []) is accept_all
     assert isinstance(load_prefilter(Settings(), ["Kazakhstan"]), KeywordPrefilter)
-    assert load_prefilter(Settings({"NEWSWATCH_PREFILTER": "crawler.discovery.filters.accept_all"}),
+    assert load_prefilter(Settings({"NEWSWATCH_PREFILTER": "crawler.crawl.discovery.filters.accept_all"}),
                           ["Kazakhstan"]) is accept_all
-    built = load_prefilter(Settings({"NEWSWATCH_PREFILTER": "crawler.discovery.filters.KeywordPrefilter"}),
+    keyword = "crawler.crawl.discovery.filters.KeywordPrefilter"
+    built = load_prefilter(Settings({"NEWSWATCH_PREFILTER": keyword}),
                            ["Almaty"])
     assert built("Almaty", None) and not built("Jakarta", None)
 

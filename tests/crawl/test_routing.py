@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from twisted.internet.error import DNSLookupError
 
-from crawler.errors import ConfigError
-from crawler.routing import LoopbackOnlyResolver, Route, Router, parse_routes
+from crawler.core.errors import ConfigError
+from crawler.crawl.routing import LoopbackOnlyResolver, Route, Router, parse_routes
 
 BASE = "http://127.0.0.1:8000"
 

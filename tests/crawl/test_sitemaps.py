@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.discovery.sitemaps import SitemapError, gunzip_capped, parse_sitemap
+from crawler.crawl.discovery.sitemaps import SitemapError, gunzip_capped, parse_sitemap
 
 INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">

@@ -10,8 +10,8 @@ import scrapy
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.discovery.records import GoneArticle
-from crawler.items import Article
+from crawler.core.items import Article
+from crawler.crawl.discovery.records import GoneArticle
 from spiders.bbc import BBCSpider
 from spiders.liputan6 import Liputan6Spider
 from tests.crawl.pages import liputan6_article, liputan6_listing

@@ -10,9 +10,9 @@ import pytest
 from crawler.config import load_config
 from crawler.demo import DemoSite, bbc_pages, liputan6_pages, load_articles
 from crawler.demo.catalog import CatalogError, DemoArticle, last_step
-from crawler.pages import parse_article
-from crawler.relevance import evaluate
-from crawler.urls import article_id_for, canonical_url
+from crawler.extract.pages import parse_article
+from crawler.extract.urls import article_id_for, canonical_url
+from crawler.story.relevance import evaluate
 
 # What the pages carry around the text and no article body may keep.
 NOISE = re.compile(r"baca juga|advertisement|saksikan video|infografis|lanjutkan membaca|perbesar|tag terkait"

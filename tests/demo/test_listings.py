@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import feedparser
 
+from crawler.crawl.discovery import main_list, parse_listing, parse_sitemap
+from crawler.crawl.routing import Route, Router
 from crawler.demo import DemoServer
-from crawler.discovery import main_list, parse_listing, parse_sitemap
-from crawler.routing import Route, Router
-from crawler.urls import article_id_for, strip_tracking
+from crawler.extract.urls import article_id_for, strip_tracking
 from tests.demo.conftest import fetch
 
 L6 = "https://www.liputan6.com"

@@ -9,11 +9,11 @@ import urllib.request
 import pytest
 
 from crawler.config import load_config
+from crawler.crawl.discovery import main_list, parse_listing
 from crawler.demo import DemoServer, DemoSite
 from crawler.demo.server import not_modified
-from crawler.discovery import main_list, parse_listing
-from crawler.pages import parse_article
-from crawler.urls import article_id_for
+from crawler.extract.pages import parse_article
+from crawler.extract.urls import article_id_for
 from tests.demo.conftest import fetch
 
 PAGES = [

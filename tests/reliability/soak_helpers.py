@@ -6,8 +6,8 @@
 
 How a run goes. This process (the controller) serves the replay site (crawler/demo's DemoServer over
 `SoakSite`: the demo's Liputan6 and BBC templates, with a timeline generated from the seed) and runs a
-real SMTP server (tests/mail), both on 127.0.0.1. The daemon is a subprocess
-(`python -m tests.reliability.soak_helpers drive ...`): the real `Watcher` of crawler/watch.py on one
+real SMTP server (tests/notify/mail), both on 127.0.0.1. The daemon is a subprocess
+(`python -m tests.reliability.soak_helpers drive ...`): the real `Watcher` of crawler/monitor/watch.py on one
 asyncio reactor, running `run_once` cycles (the `watch --once` cycle: both sources crawled side by side,
 health checks, then delivery) in a loop. Before each cycle it tells the controller the cycle's number
 (GET /_soak/cycle?n=N on the site's server); the site then shows that step of the timeline and switches on
@@ -24,7 +24,7 @@ Faults (only with `faults=True`; none in cycle 1, the baseline crawl, whose end 
 - SMTP outages: for a few cycle ranges the mail server refuses connections.
 - One SIGKILL of the daemon at or after a chosen cycle, either mid-crawl (when the site is asked for an
   article page) or mid-delivery (when the SMTP server has taken a message, before its 250 reply: inside
-  the one-message duplicate window crawler/delivery.py documents); then a restart.
+  the one-message duplicate window crawler/notify/delivery.py documents); then a restart.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ HTTP_FAULT_RATE = 0.05
 # Scrapy settings of every crawl: no politeness delays against our own loopback server, short retry waits.
 FAST_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0, "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DNS_RESOLVER": "crawler.routing.LoopbackOnlyResolver",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver",
     "NEWSWATCH_RETRY_BACKOFF_BASE": 0.05, "NEWSWATCH_RETRY_BACKOFF_MAX": 0.5,
     "NEWSWATCH_RETRY_BACKOFF_JITTER": 0, "LOG_LEVEL": "WARNING",
 }
@@ -387,13 +387,13 @@ def drive(argv: Sequence[str]) -> int:
 
     from crawler.cli.watch import setup_logging
     from crawler.config import load_config
-    from crawler.runner import install_asyncio_reactor
-    from crawler.watch import Watcher, WatchOptions
+    from crawler.crawl.runner import install_asyncio_reactor
+    from crawler.monitor.watch import Watcher, WatchOptions
 
     if args.lease_margin is not None:
-        import crawler.delivery
+        import crawler.notify.delivery
 
-        crawler.delivery.LEASE_MARGIN = timedelta(seconds=args.lease_margin)
+        crawler.notify.delivery.LEASE_MARGIN = timedelta(seconds=args.lease_margin)
     setup_logging(False)
     install_asyncio_reactor()
     from twisted.internet import reactor as installed
@@ -521,7 +521,7 @@ class SoakRun:
 def run_soak(workdir: Path, spec: SoakSpec, *, log: Callable[[str], None] = lambda line: None) -> SoakRun:
     """Run the daemon over the timeline of `spec.seed` for `spec.cycles` cycles, with or without faults."""
     workdir.mkdir(parents=True, exist_ok=True)
-    from tests.mail.smtpserver import LoopbackSmtpServer
+    from tests.notify.mail.smtpserver import LoopbackSmtpServer
 
     timeline = build_timeline(spec.seed, spec.cycles)
     plan = FaultPlan.make(spec.seed, timeline, spec.kill_phase) if spec.faults else FaultPlan.none(spec.seed)

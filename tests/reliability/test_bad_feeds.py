@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discovery.dates import trusted
-from crawler.discovery.feeds import MAX_FEED_ITEMS, parse_feed, without_doctype
-from crawler.discovery.records import ListingLink
-from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.crawl.discovery.dates import trusted
+from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, parse_feed, without_doctype
+from crawler.crawl.discovery.records import ListingLink
+from crawler.crawl.discovery.sitemaps import SitemapError, parse_sitemap
 from tests.conftest import shared_path
 from tests.reliability.samples import L6, billion_laughs, gzip_bomb, rss, sitemap, xxe
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.decoding import UnreadablePage, decode_html
-from crawler.errors import InputError, NoArticleError
-from crawler.items import Article
-from crawler.pages import parse_article
-from crawler.pages.text import iter_paragraphs
+from crawler.core.errors import InputError, NoArticleError
+from crawler.core.items import Article
+from crawler.extract.decoding import UnreadablePage, decode_html
+from crawler.extract.pages import parse_article
+from crawler.extract.pages.text import iter_paragraphs
 from tests.conftest import fixture_html
 from tests.reliability.samples import (
     INDONESIAN_SENTENCE,

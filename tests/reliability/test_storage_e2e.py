@@ -74,8 +74,8 @@ import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
 from sqlalchemy import event
-from crawler.changes import classify
-from crawler.pages import parse_article
+from crawler.story.changes import classify
+from crawler.extract.pages import parse_article
 from storage import Store
 from tests.reliability.faults_helpers import article_html, articles
 

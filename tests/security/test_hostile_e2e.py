@@ -3,7 +3,7 @@ injection (CR/LF, encoded words) and HTML injection (script, event handlers, jav
 pixel, a javascript: canonical link); `newswatch crawl` stores it, `newswatch alerts deliver` mails it to a
 real SMTP server; the assertions read the raw messages the server received.
 
-tests/mail/test_hostile.py checks the compose functions alone; this checks that nothing on the way (parser,
+tests/notify/mail/test_hostile.py checks composing alone; this checks that nothing on the way (parser,
 cleaner, storage, outbox, delivery) lets a payload through.
 """
 
@@ -14,9 +14,9 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from tests.mail.conftest import smtp_server, smtp_server_factory  # noqa: F401
-from tests.mail.htmlcheck import html_tags, links
-from tests.mail.smtpserver import LoopbackSmtpServer
+from tests.notify.mail.conftest import smtp_server, smtp_server_factory  # noqa: F401
+from tests.notify.mail.htmlcheck import html_tags, links
+from tests.notify.mail.smtpserver import LoopbackSmtpServer
 from tests.reliability.faults_helpers import (
     CrawlSetup,
     FaultServer,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.mail.conftest import smtp_server, smtp_server_factory  # noqa: F401
-from tests.mail.smtpserver import TEST_PASSWORD, TEST_USERNAME, LoopbackSmtpServer
+from tests.notify.mail.conftest import smtp_server, smtp_server_factory  # noqa: F401
+from tests.notify.mail.smtpserver import TEST_PASSWORD, TEST_USERNAME, LoopbackSmtpServer
 from tests.reliability.faults_helpers import (
     FAST_SETTINGS,
     CrawlSetup,

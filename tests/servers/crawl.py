@@ -44,7 +44,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "NEWSWATCH_RETRY_BACKOFF_MAX": 5,
     "NEWSWATCH_RETRY_BACKOFF_JITTER": 0,
     "DOWNLOAD_TIMEOUT": 20,
-    "DNS_RESOLVER": "crawler.routing.LoopbackOnlyResolver",
+    "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver",
     "LOG_LEVEL": "DEBUG",
     "EXTENSIONS": {"tests.servers.statsfile.StatsFile": 0},
     "CLOSESPIDER_TIMEOUT": 90,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.items import Article
+from crawler.core.items import Article
 from storage import Change, PreviousVersion, SaveResult, Store
 from tests.conftest import shared_path
 

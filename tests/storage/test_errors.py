@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import StorageError
+from crawler.core.errors import StorageError
 from storage import Store
 from tests.storage.helpers import article, save, sqlite_url
 

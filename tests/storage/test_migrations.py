@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from crawler.errors import StorageError
+from crawler.core.errors import StorageError
 from storage import Store, schema
 from storage.engine import make_engine
 from storage.migrations import HEAD, MIGRATIONS, applied_migrations, migrate

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import InputError
-from crawler.items import Article
+from crawler.core.errors import InputError
+from crawler.core.items import Article
 from storage import Change, PreviousVersion, Store
 from tests.storage.helpers import FETCHED, KZ_MATCH, article, save, seed_body, sqlite_url
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from crawler.errors import StorageError
+from crawler.core.errors import StorageError
 from storage import SeenMark, Store
 from storage.engine import is_read_only_url
 from tests.storage.helpers import FETCHED, article, save, sqlite_url

@@ -1,0 +1,114 @@
+"""Turning page bytes into text, whatever the page claims about its encoding.
+
+Order of trust: a byte-order mark, then valid multi-byte UTF-8, then a declared charset that actually decodes
+the bytes, then windows-1252 for Latin-script text, then charset detection. A declaration is checked, not
+believed: pages declaring UTF-8 while serving windows-1252 are common, and so are UTF-8 pages still labelled
+ISO-8859-1 (a single-byte label "decodes" anything, into mojibake). latin-1 declarations are read as
+windows-1252, as browsers do (the WHATWG encoding standard); a UTF-16/32 label on a page without a byte-order
+mark is ignored (the bytes are ASCII-compatible, or looks_binary would have refused them).
+
+Unusable bytes raise UnreadablePage (an InputError) whose `kind` ("empty", "binary", "undecodable") names the
+problem for crawl stats.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+from crawler.core.errors import InputError
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+# Browsers treat these labels as windows-1252, which is a superset of what such pages really hold.
+_WINDOWS_1252_ALIASES = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "us-ascii", "ascii", "cp819"}
+_WIDE_CODECS = ("utf-16", "utf-32")
+
+
+class UnreadablePage(InputError):
+    """Bytes that are no text page: `kind` is "empty", "binary" or "undecodable"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data no text page holds: NUL bytes or many control characters in the first 4 KiB."""
+    head = data[:4096]
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return bool(head) and controls / len(head) > 0.05
+
+
+def _looks_western(data: bytes) -> bool:
+    """True when non-ASCII bytes are a small minority of the letters: accented letters in a Latin-script
+    language. Cyrillic, Greek or Arabic in a legacy single-byte encoding has mostly non-ASCII letters."""
+    sample = data[:200_000]
+    high = sum(1 for b in sample if b >= 0x80)
+    letters = sum(1 for b in sample if 65 <= b <= 90 or 97 <= b <= 122)
+    return high > 0 and high / (high + letters) < 0.3
+
+
+def _normalise(label: str) -> str | None:
+    label = label.strip().lower()
+    if label in _WINDOWS_1252_ALIASES:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def declared_charset(data: bytes, header_charset: str | None = None) -> str | None:
+    if header_charset:
+        return _normalise(header_charset)
+    head = data[:4096]
+    match = _XML_DECL.search(head) or _META_CHARSET.search(head)
+    return _normalise(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def decode_html(data: bytes, header_charset: str | None = None) -> str:
+    """Decode page bytes to text. Raises InputError for empty, binary or undecodable data."""
+    if not data or not data.strip():
+        raise UnreadablePage("empty", "empty input: the page has no content")
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    if looks_binary(data):
+        raise UnreadablePage("binary", "binary data: this is not an HTML page")
+    declared = declared_charset(data, header_charset)
+    if declared and declared.startswith(_WIDE_CODECS):
+        declared = None  # no BOM and no NULs: whatever the label says, these are not UTF-16/32 bytes
+    if not data.isascii():
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    candidates = [c for c in (declared, "utf-8") if c]
+    for codec in dict.fromkeys(candidates):
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if _looks_western(data):
+        # Detection guesses badly on Latin-script pages with a few accented letters ("café" came out as
+        # windows-1250 "naďve" and as Arabic); windows-1252 is what browsers fall back to for them.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        encoding = _normalise(best.encoding) or best.encoding
+        return data.decode(encoding, errors="replace")
+    # Every byte decodes in windows-1252 except five undefined ones; replace those rather than fail.
+    text = data.decode("cp1252", errors="replace")
+    if text.count("\ufffd") > len(text) // 100:
+        raise UnreadablePage("undecodable",
+                             "undecodable bytes: the page's text encoding cannot be determined")
+    return text

@@ -1,0 +1,359 @@
+"""The generic extractor: any other news site, and BBC pages that are not News articles (Sport, World
+Service).
+
+The body comes from trafilatura (a maintained, well-evaluated extraction library), then our cleaner with the
+"generic" rules. Metadata comes from what the page publishes (JSON-LD, meta tags, a visible byline), with
+htmldate as the last resort for the date. Authors are people only: publisher names, which many sites put in
+their `author` meta tag, are filtered out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache, cached_property
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import trafilatura
+
+from crawler.core.items import Image
+from crawler.extract.cleaning import clean_lines
+from crawler.extract.pages.base import ArticlePage, iso_datetime
+from crawler.extract.pages.text import normalize_space
+from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of
+
+# A body must hold at least one sentence-sized paragraph: a page of menu labels is not an article.
+MIN_PARAGRAPH_CHARS = 40
+FAST = True
+
+# Path segments that name a view or a file, not the article ("/slug/amp", "/slug/index.html").
+_GENERIC_SEGMENTS = frozenset({"amp", "index", "print", "full", "view", "read", "article", "articles", "news",
+                               "story", "berita", "detail", "default"})
+_FILE_EXT = re.compile(r"\.(s?html?|php|aspx?|jsp|cms)$", re.I)
+_SEGMENT_OK = re.compile(r"[\w-]*[a-z0-9][\w-]*", re.I)
+
+# Meta tags that hold an author name on some site; publisher names among them are filtered afterwards.
+_AUTHOR_METAS = ("author", "dtk:author", "content_author", "article:author", "parsely-author",
+                 "sailthru.author", "byl", "dc.creator")
+# Elements a byline lives in. The most specific match wins (see `_byline_authors`).
+_BYLINE_XPATH = (
+    "//body//*[not(self::script or self::style or self::meta or self::link or self::img)]"
+    "[contains(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'author')"
+    " or contains(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'byline')"
+    " or @itemprop='author' or @rel='author']"
+    "[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::li)]"
+)
+_ROLE_NOT_AUTHOR = re.compile(r"\b(editor|penyunting|redaktur|fotografer|photographer|foto|photo|image)\b",
+                              re.I)
+_BYLINE_PREFIX = re.compile(r"^(by|oleh|penulis|reporter|writer|written by|author|kontributor)\b\s*:?\s*",
+                            re.I)
+_NAME_SPLIT = re.compile(r"\s+(?:-|–|—|\||and|dan|&)\s+|,\s*|;\s*")
+# Words that mark an organisation or a role label, not a person.
+_NOT_A_PERSON = re.compile(
+    r"\b(developer|redaksi|admin|administrator|staff|team|tim|newsroom|editorial|media|news|berita|agency|"
+    r"penulis|editor|reporter|contributor|kontributor|published|updated|image|source|getty|reuters|afp)\b",
+    re.I,
+)
+_DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}\s[-–—]$")
+# Page furniture trafilatura sometimes keeps: the site footer and its copyright line, modal dialogs (account
+# prompts on kompas.com), and video-player placeholders inside the text ("[Gambas:Video 20detik]").
+_PRUNE_ALWAYS = (
+    "//footer",
+    "//*[contains(@class, 'footer') or contains(@class, 'copyright')]",
+    "//*[not(self::html or self::body)][@role='dialog' or @aria-modal='true' or contains(@class, 'modal')"
+    " or contains(@class, 'Modal')]",
+    "//*[contains(@class, 'embed') and contains(@class, 'video')]",
+)
+_PERSON_NAME = re.compile(r"^[^\W\d_][^\d@/:<>()\[\]{}]{1,58}[^\W\d_.]$|^[^\W\d_]{2}$", re.U)
+
+
+def page_for(url: str, html: str) -> ArticlePage:
+    """The generic page object for any page: `to_article()` raises NoArticleError if it holds no article."""
+    return GenericArticlePage(url, html)
+
+
+@cache
+def _language_identifier() -> Any:
+    # Loading the model takes most of a second: once per process, and only when a language is needed.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, hint: str | None = None) -> str | None:
+    """ISO 639-1 code of `text`. `hint` (the page's declared language) wins when the text is too short to
+    judge, or when the detector finds it plausible: py3langid readily confuses Indonesian with Malay."""
+    hint = (hint or "").split("-")[0].split("_")[0].strip().lower() or None
+    sample = text[:5000]
+    if len(sample.strip()) < 20:
+        return hint
+    ranked = _language_identifier().rank(sample)
+    best, best_prob = ranked[0]
+    if hint:
+        hint_prob = next((prob for lang, prob in ranked[:5] if lang == hint), 0.0)
+        if hint_prob >= 0.05 or best_prob < 0.5:
+            return hint
+    return str(best)
+
+
+class GenericArticlePage(ArticlePage):
+    """An article on a site we have no dedicated parser for."""
+
+    source = "generic"
+
+    # -- identity --
+    def url(self) -> str:
+        # A saved file (file:// or no address at all) still says where it came from in its canonical link.
+        if not self.url_given.startswith(("http://", "https://")):
+            link = self.canonical_link() or self.meta("og:url")
+            if link and link.startswith(("http://", "https://")):
+                return canonical_url(link)
+        return super().url()
+
+    def source_name(self) -> str:
+        url = self.url()
+        site = site_of(url)
+        if site is not None:
+            return site
+        host = host_of(url)
+        return host.removeprefix("www.") or "generic"
+
+    def article_id(self) -> str | None:
+        url = self.url()
+        known = article_id_for(url) or article_id_for(self.url_given)
+        if known:
+            return known
+        segments = [unquote(s) for s in urlsplit(url).path.split("/") if s]
+        for segment in reversed(segments):
+            segment = _FILE_EXT.sub("", segment)
+            if segment.lower() in _GENERIC_SEGMENTS or not _SEGMENT_OK.fullmatch(segment):
+                continue
+            if segment.isdigit() and len(segment) < 4:  # a page number, not an id
+                continue
+            return segment
+        # No usable path (a home page, a query-only address): a short stable hash of the canonical URL.
+        return hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
+
+    # -- metadata --
+    def title(self) -> str | None:
+        title = super().title()
+        return normalize_space(title) if title else None
+
+    def lead(self) -> str | None:
+        lead = self.meta("og:description", "description", "twitter:description")
+        return lead or self._ld_str("description")
+
+    def published_at(self) -> str | None:
+        for value in (self._ld_str("datePublished"),
+                      self.meta("article:published_time", "og:published_time", "datePublished", "pubdate",
+                                "publishdate", "dtk:publishdate", "content_PublishedDate", "date")):
+            parsed = _plausible_date(value)
+            if parsed:
+                return parsed
+        return self._htmldate()
+
+    def modified_at(self) -> str | None:
+        for value in (self._ld_str("dateModified"),
+                      self.meta("article:modified_time", "og:updated_time", "dateModified", "lastmod")):
+            parsed = _plausible_date(value)
+            if parsed:
+                return parsed
+        return None
+
+    def _htmldate(self) -> str | None:
+        from htmldate import find_date
+
+        try:
+            found = find_date(self.html, url=self.url(), original_date=True, extensive_search=True)
+        except Exception:  # htmldate is heuristic and has raised on odd markup; a date is optional
+            return None
+        return _plausible_date(found)
+
+    def authors(self) -> list[str]:
+        publishers = self._publisher_names()
+        for candidates in (self._meta_authors, self._byline_authors, self._json_ld_authors):
+            cleaned = (_clean_name(c) for c in candidates())
+            names = [n for n in cleaned if n and not _is_publisher(n, publishers)]
+            if names:
+                return names[:6]
+        return []
+
+    def _meta_authors(self) -> list[str]:
+        names: list[str] = []
+        for name in _AUTHOR_METAS:
+            for attr in ("name", "property"):
+                for value in self.tree.xpath(f'//meta[@{attr}="{name}"]/@content'):
+                    if "://" not in value:
+                        names.extend(_split_names(str(value)))
+        return names
+
+    def _byline_authors(self) -> list[str]:
+        matches = self.tree.xpath(_BYLINE_XPATH)
+        # Only the innermost matches: an outer "author box" also holds role labels and avatar initials.
+        outer = {id(ancestor) for el in matches for ancestor in el.iterancestors()}
+        names: list[str] = []
+        for el in matches:
+            if id(el) in outer:
+                continue
+            text = normalize_space(el.text_content())
+            parent = el.getparent()
+            context = normalize_space(parent.text_content()) if parent is not None else ""
+            if not text or len(text) > 120 or _ROLE_NOT_AUTHOR.search(text):
+                continue
+            if len(context) < 200 and _ROLE_NOT_AUTHOR.search(context):
+                continue
+            names.extend(_split_names(text))
+        return names
+
+    def _json_ld_authors(self) -> list[str]:
+        article = self.json_ld_article() or {}
+        raw = article.get("author")
+        items = raw if isinstance(raw, list) else [raw]
+        names: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                names.extend(_split_names(item))
+            elif isinstance(item, dict) and item.get("@type") in (None, "Person"):
+                name = item.get("name")
+                if isinstance(name, str):
+                    names.extend(_split_names(name))
+        return names
+
+    def _publisher_names(self) -> set[str]:
+        """Names of the publisher, squashed (lower case, letters only), to tell organisations from people."""
+        names = {self.meta(key) or "" for key in ("og:site_name", "application-name", "copyright")}
+        article = self.json_ld_article() or {}
+        publisher = article.get("publisher")
+        for item in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                names.add(item["name"])
+        raw = article.get("author")
+        for item in raw if isinstance(raw, list) else [raw]:
+            if isinstance(item, dict) and item.get("@type") == "Organization":
+                name = item.get("name")
+                if isinstance(name, str):
+                    names.add(name)
+        # The host's labels ("detik" of health.detik.com) catch "detikHealth", "Kompas Cyber Media".
+        for host in (host_of(self.url()), host_of(self.url_given)):
+            names.update(label for label in host.split(".") if len(label) >= 3
+                         and label not in {"www", "com", "net", "org", "co", "news"})
+        return {_squash(n) for n in names if _squash(n)}
+
+    def section(self) -> str | None:
+        section = self.meta("article:section") or self._ld_str("articleSection")
+        return normalize_space(section) if section else None
+
+    def tags(self) -> list[str]:
+        tags = self.metas("article:tag")
+        if not tags:
+            keywords = self.meta("news_keywords", "keywords") or ""
+            tags = [k.strip() for k in keywords.split(",") if k.strip()]
+        return tags
+
+    def language(self) -> str | None:
+        declared = self.tree.get("lang") or self.tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+        hint = declared or self.meta("og:locale", "language", "content-language")
+        return detect_language(" ".join(self._paragraphs), hint)
+
+    def images(self) -> list[Image]:
+        image = self.meta("og:image", "twitter:image")
+        return [Image(url=image)] if image and image.startswith(("http://", "https://")) else []
+
+    def _ld_str(self, key: str) -> str | None:
+        article = self.json_ld_article() or {}
+        value = article.get(key)
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, str)), None)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    # -- body --
+    def paragraphs(self) -> list[str]:
+        return self._paragraphs
+
+    @cached_property
+    def _paragraphs(self) -> list[str]:
+        lines = self._trafilatura_lines()
+        if len(lines) <= 1:
+            # trafilatura falls back to one run-on line on short structured pages (a BBC Sport fixture list):
+            # the article's own <p> elements keep the paragraphs and leave out the page furniture.
+            own = self._article_paragraph_lines()
+            if own:
+                lines = own
+        title = self.title()
+        if lines and title and lines[0].casefold() == title.casefold():
+            lines = lines[1:]  # the headline is the title field, not the body's first paragraph
+        kept = clean_lines(lines, "generic")
+        if not any(len(line) >= MIN_PARAGRAPH_CHARS for line in kept):
+            return []
+        return kept
+
+    def _trafilatura_lines(self) -> list[str]:
+        prune = list(_PRUNE_ALWAYS)
+        if self.tree.xpath("//h1"):
+            # Teasers and "headline" boxes above the article's title are never part of it.
+            prune.append("(//h1)[1]/preceding::*[not(self::head or ancestor::head)]")
+        # trafilatura copies a tree it is given, so ours serves both and the page is parsed once.
+        # `fast` skips its readability/jusText comparison, which doubles the cost for no gain on news pages
+        # (the short-page case it rescues is covered by `_article_paragraph_lines`).
+        def run(prune_xpath: list[str] | None) -> str | None:
+            return trafilatura.extract(self.tree, url=self._url_for_trafilatura(), include_comments=False,
+                                       include_tables=False, include_links=False, include_images=False,
+                                       deduplicate=False, fast=FAST, prune_xpath=prune_xpath)
+
+        text = run(prune) or run(None)
+        return _join_datelines([normalize_space(line) for line in (text or "").splitlines() if line.strip()])
+
+    def _url_for_trafilatura(self) -> str | None:
+        url = self.url()
+        return url if url.startswith(("http://", "https://")) else None
+
+    def _article_paragraph_lines(self) -> list[str]:
+        tree = self.tree
+        containers = tree.xpath("//article") or tree.xpath("//main") or tree.xpath('//*[@role="main"]')
+        if not containers:
+            return []
+        paragraphs = containers[0].xpath(".//p[not(ancestor::a or ancestor::nav or ancestor::aside or "
+                                         "ancestor::footer or ancestor::figure or ancestor::header)]")
+        return [text for text in (normalize_space(p.text_content()) for p in paragraphs) if text]
+
+
+def _join_datelines(lines: list[str]) -> list[str]:
+    """Put a dateline that stands on its own line ("Jakarta -") back in front of the paragraph it opens."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and _DATELINE.match(joined[-1]):
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def _plausible_date(value: str | None) -> str | None:
+    parsed = iso_datetime(value)
+    if parsed is None or not 1990 <= int(parsed[:4]) <= 2100:
+        return None
+    return parsed
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W\d_]+", "", text.casefold())
+
+
+def _split_names(text: str) -> list[str]:
+    text = _BYLINE_PREFIX.sub("", normalize_space(text))
+    return [part for part in _NAME_SPLIT.split(text) if part and part.strip()]
+
+
+def _clean_name(text: str) -> str | None:
+    name = _BYLINE_PREFIX.sub("", normalize_space(text)).strip(" -–—|:;,.")
+    if not name or not _PERSON_NAME.match(name) or _NOT_A_PERSON.search(name):
+        return None
+    if len(name.split()) > 5:
+        return None
+    return name
+
+
+def _is_publisher(name: str, publishers: set[str]) -> bool:
+    squashed = _squash(name)
+    return any(p and (p in squashed or squashed in p) for p in publishers)

@@ -1,0 +1,99 @@
+"""The connection layer every repository of storage/ shares: engine, transactions, dialect-aware upserts.
+
+`Database` owns the engine and knows how to open a read or a write transaction and how to build an upsert on
+this dialect; the repositories (`Store` in store.py, `DeliveryStore`/`NoticeStore` in deliveries.py,
+`HealthStore` in health.py) hold the SQL of their tables on top of it. Kept apart from store.py so that those
+modules depend on this one and never on each other (no import circle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from sqlalchemy import Connection, Engine, Insert, delete, false
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crawler.core.errors import StorageError
+from storage import schema as s
+from storage.engine import WRITE_OPTION, display_url, translate_errors
+
+
+def utc_iso(moment: datetime) -> str:
+    """UTC ISO 8601 text; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    """An engine and the transactions on it. Close with close() (or use as a context manager)."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({display_url(self.url)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def check_writable(self) -> None:
+        """Raise StorageError (one line: "the database is read-only: ...") unless the database takes writes.
+
+        A write that changes nothing, then rolled back: BEGIN IMMEDIATE alone succeeds on a read-only SQLite
+        file; only a writing statement meets SQLITE_READONLY. A full database is not found this way (a
+        write that allocates nothing fits), so writers still handle StorageError.
+        """
+        with translate_errors(self.url), self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            transaction = conn.begin()
+            try:
+                conn.execute(delete(s.crawl_runs).where(false()))
+            finally:
+                transaction.rollback()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back on any exception."""
+        with translate_errors(self.url), self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with translate_errors(self.url), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _insert(self, table: Any) -> Insert:
+        """An INSERT that can take ON CONFLICT clauses on this dialect."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        raise StorageError(f"unsupported database dialect {self.dialect!r}: use SQLite or PostgreSQL")
+
+    def _upsert(self, conn: Connection, table: Any, values: dict[str, Any], keys: Sequence[str],
+                update_columns: Sequence[str] | None = None) -> None:
+        stmt: Any = self._insert(table).values(**values)
+        columns = [c for c in (update_columns if update_columns is not None else values) if c not in keys]
+        if columns:
+            stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                              set_={c: stmt.excluded[c] for c in columns})
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        conn.execute(stmt)
