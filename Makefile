@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit test-slow bench bench-crawl bench-watch bench-soak clean
+.PHONY: setup constraints demo test lint typecheck unit test-slow bench bench-crawl bench-watch bench-soak clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the version CI ran with; `make constraints` refreshes it.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,demo]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -45,6 +46,15 @@ bench-watch: $(STAMP)
 
 bench-soak: $(STAMP)
 	$(PY) bench/soak.py --cycles 500
+
+# Resolve the newest versions pyproject.toml allows in a scratch environment and pin them.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[dev,demo]'
+	.venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+	rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) data/demo build *.egg-info .pytest_cache .mypy_cache .ruff_cache
