@@ -213,6 +213,8 @@ class AlertsConfig:
     retry_backoff_max_seconds: float
     admin_address: str | None
     health: HealthConfig
+    # Jinja2 templates replacing the packaged mail templates of the same file name; None: packaged only.
+    templates_dir: Path | None = None
 
     def retry_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1 for the first retry): doubling, capped."""
@@ -525,7 +527,7 @@ def _build(root: _Table, base_dir: Path, path: Path | None) -> Config:
     topics = _topics(root.table("topics"), sources)
     smtp = _smtp(root.table("smtp"), base_dir)
     subscriptions = _subscriptions(root, topics, sources)
-    alerts = _alerts(root.table("alerts"))
+    alerts = _alerts(root.table("alerts"), base_dir)
     watch_table = root.table("watch")
     watch = WatchConfig(crawl_timeout_seconds=watch_table.integer("crawl_timeout_seconds", low=1))
     watch_table.done()
@@ -803,7 +805,18 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
     return tuple(out)
 
 
-def _alerts(t: _Table) -> AlertsConfig:
+def _templates_dir(t: _Table, base_dir: Path) -> Path | None:
+    """alerts.templates_dir, relative to the config file's directory; it must be an existing directory."""
+    name = t.optional_string("templates_dir")
+    if name is None:
+        return None
+    path = base_dir / Path(name).expanduser()
+    if not path.is_dir():
+        raise t.error(f"not a directory: {str(path)!r}", "templates_dir")
+    return path
+
+
+def _alerts(t: _Table, base_dir: Path) -> AlertsConfig:
     admin = t.optional_string("admin_address")
     if admin and not _EMAIL.match(admin):
         raise t.error(f"not an email address: {admin!r}", "admin_address")
@@ -820,7 +833,7 @@ def _alerts(t: _Table) -> AlertsConfig:
         give_up_after_hours=t.number("give_up_after_hours", low=0),
         retry_backoff_seconds=t.number("retry_backoff_seconds", low=0),
         retry_backoff_max_seconds=t.number("retry_backoff_max_seconds", low=0),
-        admin_address=admin, health=health,
+        admin_address=admin, health=health, templates_dir=_templates_dir(t, base_dir),
     )
     if alerts.retry_backoff_max_seconds < alerts.retry_backoff_seconds:
         raise t.error("must not be below retry_backoff_seconds", "retry_backoff_max_seconds")

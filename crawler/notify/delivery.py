@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo
 from crawler.config import Config, Subscription
 from crawler.notify.compose import compose_digest, compose_health, compose_immediate
 from crawler.notify.smtp import SendError, SmtpConnection, SmtpSettings
+from crawler.notify.templates import with_config_templates
 from storage import Delivery, Event, NewDelivery, Notice, Store
 from storage.store import utc_iso
 
@@ -257,6 +258,7 @@ def compose_notices(notices: Sequence[Notice], from_address: str, now: datetime)
 
 # --- sending ------------------------------------------------------------------------------------------
 
+@with_config_templates  # mails in the user's templates_dir style
 def deliver(store: Store, config: Config, *, now: datetime | None = None,
             smtp_settings: SmtpSettings | None = None) -> DeliveryReport:
     """Fan out the outbox, give up what is too old, send what is due. Synchronous; see the module doc.
@@ -369,6 +371,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+@with_config_templates  # mails in the user's templates_dir style
 def send_notices(store: Store, config: Config, *, now: datetime | None = None,
                  smtp_settings: SmtpSettings | None = None) -> DeliveryReport:
     """Send the queued crawl-health notices that are due, and nothing else (monitor.health calls it)."""
@@ -383,6 +386,7 @@ def send_notices(store: Store, config: Config, *, now: datetime | None = None,
 
 # --- preview ------------------------------------------------------------------------------------------
 
+@with_config_templates  # mails in the user's templates_dir style
 def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None = None,
             from_address: str | None = None) -> list[Path]:
     """Write the mails the next deliveries would send as .eml files in `out_dir`, sending and changing

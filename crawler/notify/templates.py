@@ -1,15 +1,40 @@
-"""Text and HTML bodies of alert e-mails.
+"""Text and HTML bodies of alert e-mails, rendered from Jinja2 templates (crawler/notify/templates/).
 
-Every value that came from a page or a config file goes through `esc` (HTML) or `line_text` (text); links are
-only made from `safe_url`, so a `javascript:` address is shown as withheld, never linked. No images or remote
-resources are ever referenced: an alert cannot carry a tracking pixel.
+Every value that came from a page or a config file is escaped in the HTML part: autoescaping is on for the
+`.html` templates, with the escape the mails always used (`sanitize.esc`: one line, quotes escaped), so the
+packaged templates give the same bytes as the f-strings they replaced. Text templates use the `line` filter
+(`sanitize.line_text`). Links are only made from `safe_url`, so a `javascript:` address is shown as withheld,
+never linked. No images or remote resources are ever referenced: an alert cannot carry a tracking pixel.
+
+A user restyles mails with `[alerts] templates_dir`: a template of the same name there (e.g. `digest.html`)
+replaces the packaged one, the rest stay packaged. The directory in force is the one `use_templates_dir`
+set for the current context (delivery sets it from the config); by default only the packaged templates.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
+
+from crawler.core.errors import ConfigError
 from crawler.notify.events import AlertEvent, ArticleDiff
 from crawler.notify.sanitize import esc, line_text, safe_url
 
@@ -18,6 +43,11 @@ PARAGRAPH_LIMIT = 1000
 DIGEST_LEAD_LIMIT = 300
 NO_LINK = "(link withheld: not an http(s) address)"
 FOOTER = "Sent by newswatch, a news monitor. You receive this because your address is in its alert settings."
+TEST_BODY = "This is a test message from newswatch. If you can read it, alert e-mail delivery works."
+
+_templates_dir: contextvars.ContextVar[Path | None] = contextvars.ContextVar("newswatch_templates_dir",
+                                                                             default=None)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DigestRow(NamedTuple):
@@ -35,190 +65,120 @@ class HealthReport:
     since: str | None = None
 
 
-def _page(title: str, body: str) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{esc(title)}</title></head>\n"
-            "<body style=\"font-family:sans-serif;line-height:1.4;max-width:40em\">\n"
-            f"{body}\n<hr><p style=\"color:#666;font-size:smaller\">{esc(FOOTER)}</p>\n</body></html>\n")
+# --- the template environment ---------------------------------------------------------------------
+
+@pass_eval_context
+def _finalize(ctx: EvalContext, value: Any) -> Any:
+    # In an HTML template every {{ value }} goes through sanitize.esc (not markupsafe's escape, which writes
+    # &#39;/&#34; where the mails always had &#x27;/&quot;); macro output is Markup already and kept as is.
+    if ctx.autoescape and not hasattr(value, "__html__"):
+        return Markup(esc(value))
+    return value
 
 
-def _link_html(url: str | None, label: str) -> str:
-    safe = safe_url(url)
-    if safe is None:
-        return esc(label)
-    return f"<a href=\"{esc(safe)}\" rel=\"noopener noreferrer\">{esc(label)}</a>"
+def _line(value: Any, limit: int = 200) -> str:
+    return line_text(value, limit=limit)
+
+
+def _commas(values: Iterable[Any]) -> str:
+    # Jinja's own join would escape (and so mark safe) each item in an HTML template: escaping stays with esc.
+    return ", ".join(str(v) for v in values)
 
 
 def _link_text(url: str | None) -> str:
     return safe_url(url) or NO_LINK
 
 
-def _clip(items: list[str]) -> tuple[list[str], int]:
-    shown = [line_text(p, limit=PARAGRAPH_LIMIT) for p in items[:MAX_DIFF_ITEMS]]
-    return shown, max(0, len(items) - MAX_DIFF_ITEMS)
+@lru_cache(maxsize=8)
+def environment(templates_dir: Path | None = None) -> Environment:
+    """The Jinja2 environment: `templates_dir` first (when given), then the packaged templates."""
+    loaders: list[Any] = [PackageLoader("crawler.notify", "templates")]
+    if templates_dir is not None:
+        loaders.insert(0, FileSystemLoader(str(templates_dir)))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"], default=False),
+                      finalize=_finalize, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, auto_reload=False)
+    env.filters.update(line=_line, commas=_commas, safe_url=safe_url, link_text=_link_text)
+    env.globals.update(footer=FOOTER, no_link=NO_LINK, test_body=TEST_BODY, max_items=MAX_DIFF_ITEMS,
+                       paragraph_limit=PARAGRAPH_LIMIT, lead_limit=DIGEST_LEAD_LIMIT)
+    return env
+
+
+@contextmanager
+def use_templates_dir(templates_dir: Path | None) -> Iterator[None]:
+    """Render the mails composed inside this block with `templates_dir`'s templates over the packaged ones."""
+    token = _templates_dir.set(templates_dir)
+    try:
+        yield
+    finally:
+        _templates_dir.reset(token)
+
+
+def with_config_templates(func: F) -> F:
+    """Decorate a function of (store, config, ...) to render its mails with config.alerts.templates_dir."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        config = kwargs["config"] if "config" in kwargs else args[1]
+        with use_templates_dir(getattr(config.alerts, "templates_dir", None)):
+            return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def render(name: str, **context: Any) -> str:
+    """Render template `name` ("immediate.html", ...); a broken user template is a one-line ConfigError."""
+    templates_dir = _templates_dir.get()
+    try:
+        return environment(templates_dir).get_template(name).render(**context)
+    except TemplateError as exc:
+        where = f" in {templates_dir}" if templates_dir else ""
+        raise ConfigError(f"mail template {name}{where}: {' '.join(str(exc).split())}") from exc
 
 
 # --- immediate alerts -----------------------------------------------------------------------------
 
 def immediate_text(ev: AlertEvent, source: str, published: str | None) -> str:
-    lines = [f"Updated article: {source}" if ev.kind == "updated" else f"New article: {source}", "",
-             line_text(ev.display_title, limit=PARAGRAPH_LIMIT), ""]
-    if ev.lead:
-        lines += [line_text(ev.lead, limit=PARAGRAPH_LIMIT), ""]
-    lines.append(f"Published: {published or 'unknown'}")
-    if ev.topics:
-        lines.append(f"Topics: {line_text(', '.join(ev.topics), limit=500)}")
-    if ev.terms:
-        lines.append(f"Matched terms: {line_text(', '.join(ev.terms), limit=500)}")
-    lines.append(f"Link: {_link_text(ev.url)}")
-    if ev.kind == "updated":
-        lines += ["", *diff_text(ev.diff)]
-    lines += ["", "-- ", FOOTER]
-    return "\n".join(lines) + "\n"
-
-
-def diff_text(diff: ArticleDiff) -> list[str]:
-    if diff.is_empty:
-        return ["What changed: no text differences were recorded."]
-    lines = ["What changed:"]
-    if diff.title:
-        lines += ["", "Title changed", f"  before: {line_text(diff.title.before, limit=PARAGRAPH_LIMIT)}",
-                  f"  after:  {line_text(diff.title.after, limit=PARAGRAPH_LIMIT)}"]
-    for heading, items, mark in (("Added", diff.added, "+"), ("Removed", diff.removed, "-")):
-        if items:
-            shown, more = _clip(items)
-            lines += ["", f"{heading} ({len(items)})", *(f"  {mark} {p}" for p in shown)]
-            if more:
-                lines.append(f"  … and {more} more")
-    if diff.changed:
-        lines += ["", f"Changed ({len(diff.changed)})"]
-        for change in diff.changed[:MAX_DIFF_ITEMS]:
-            lines += [f"  before: {line_text(change.before, limit=PARAGRAPH_LIMIT)}",
-                      f"  after:  {line_text(change.after, limit=PARAGRAPH_LIMIT)}", ""]
-        if len(diff.changed) > MAX_DIFF_ITEMS:
-            lines.append(f"  … and {len(diff.changed) - MAX_DIFF_ITEMS} more")
-    return lines
+    """The text part of an alert about one event (with what changed, for an update)."""
+    return render("immediate.txt", ev=ev, diff=ev.diff, source=source, published=published)
 
 
 def immediate_html(ev: AlertEvent, source: str, published: str | None) -> str:
-    label = "Updated article" if ev.kind == "updated" else "New article"
-    parts = [f"<p style=\"color:#666\">{esc(label)}: {esc(source)}</p>",
-             f"<h1 style=\"font-size:1.3em\">{_link_html(ev.url, ev.display_title)}</h1>"]
-    if ev.lead:
-        parts.append(f"<p>{esc(line_text(ev.lead, limit=PARAGRAPH_LIMIT))}</p>")
-    facts = [("Published", published or "unknown")]
-    if ev.topics:
-        facts.append(("Topics", ", ".join(ev.topics)))
-    if ev.terms:
-        facts.append(("Matched terms", ", ".join(ev.terms)))
-    parts.append("<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in facts) + "</ul>")
-    if safe_url(ev.url) is None:
-        parts.append(f"<p>{esc(NO_LINK)}</p>")
-    if ev.kind == "updated":
-        parts.append(diff_html(ev.diff))
-    return _page(ev.display_title, "\n".join(parts))
+    """The HTML part of an alert about one event."""
+    return render("immediate.html", ev=ev, diff=ev.diff, source=source, published=published)
+
+
+def diff_text(diff: ArticleDiff) -> str:
+    """What changed, as the text alert shows it (lines ending in a newline)."""
+    return render("diff.txt", diff=diff)
 
 
 def diff_html(diff: ArticleDiff) -> str:
-    if diff.is_empty:
-        return "<h2 style=\"font-size:1.1em\">What changed</h2><p>No text differences were recorded.</p>"
-    parts = ["<h2 style=\"font-size:1.1em\">What changed</h2>"]
-    if diff.title:
-        parts.append(f"<h3>Title changed</h3><p><del>{esc(diff.title.before)}</del><br>"
-                     f"<ins>{esc(diff.title.after)}</ins></p>")
-    for heading, items, tag in (("Added", diff.added, "ins"), ("Removed", diff.removed, "del")):
-        if items:
-            shown, more = _clip(items)
-            parts.append(f"<h3>{heading} ({len(items)})</h3><ul>"
-                         + "".join(f"<li><{tag}>{esc(p)}</{tag}></li>" for p in shown)
-                         + (f"<li>… and {more} more</li>" if more else "") + "</ul>")
-    if diff.changed:
-        rows = "".join(f"<li><del>{esc(line_text(c.before, limit=PARAGRAPH_LIMIT))}</del><br>"
-                       f"<ins>{esc(line_text(c.after, limit=PARAGRAPH_LIMIT))}</ins></li>"
-                       for c in diff.changed[:MAX_DIFF_ITEMS])
-        more = len(diff.changed) - MAX_DIFF_ITEMS
-        parts.append(f"<h3>Changed ({len(diff.changed)})</h3><ul>{rows}"
-                     + (f"<li>… and {more} more</li>" if more > 0 else "") + "</ul>")
-    return "\n".join(parts)
+    """What changed, as the HTML alert shows it (a fragment)."""
+    return render("diff.html", diff=diff)
 
 
 # --- digests --------------------------------------------------------------------------------------
 
 def digest_text(topic: str, new: list[DigestRow], updated: list[DigestRow], left_out: int) -> str:
-    lines = [f"Topic: {line_text(topic, limit=200)}"]
-    for heading, rows in (("New articles", new), ("Updated articles", updated)):
-        if not rows:
-            continue
-        lines += ["", f"{heading} ({len(rows)})", ""]
-        for n, row in enumerate(rows, 1):
-            ev = row.event
-            lines.append(f"{n}. {line_text(ev.display_title, limit=PARAGRAPH_LIMIT)}")
-            lines.append(f"   {row.source}, {row.published or 'time unknown'}")
-            if ev.lead:
-                lines.append(f"   {line_text(ev.lead, limit=DIGEST_LEAD_LIMIT)}")
-            lines += [f"   {_link_text(ev.url)}", ""]
-    if left_out:
-        lines += ["", f"… and {left_out} more not listed here."]
-    lines += ["", "-- ", FOOTER]
-    return "\n".join(lines) + "\n"
+    return render("digest.txt", topic=topic, new=new, updated=updated, left_out=left_out)
 
 
 def digest_html(topic: str, new: list[DigestRow], updated: list[DigestRow], left_out: int) -> str:
-    parts = [f"<p style=\"color:#666\">Topic: {esc(topic)}</p>"]
-    for heading, rows in (("New articles", new), ("Updated articles", updated)):
-        if not rows:
-            continue
-        items = []
-        for row in rows:
-            ev = row.event
-            lead = (f"<br>{esc(line_text(ev.lead, limit=DIGEST_LEAD_LIMIT))}"
-                    if ev.lead else "")
-            when = esc(row.published or "time unknown")
-            items.append(f"<li><strong>{_link_html(ev.url, ev.display_title)}</strong><br>"
-                         f"<span style=\"color:#666\">{esc(row.source)}, {when}</span>{lead}</li>")
-        parts.append(f"<h2 style=\"font-size:1.1em\">{heading} ({len(rows)})</h2><ol>{''.join(items)}</ol>")
-    if left_out:
-        parts.append(f"<p>… and {left_out} more not listed here.</p>")
-    return _page(f"newswatch digest: {topic}", "\n".join(parts))
+    return render("digest.html", topic=topic, new=new, updated=updated, left_out=left_out)
 
 
 # --- test message and health notices --------------------------------------------------------------
 
-TEST_BODY = "This is a test message from newswatch. If you can read it, alert e-mail delivery works."
-
-
 def probe_text(sent: str) -> str:
-    return f"{TEST_BODY}\n\nSent: {sent}\n\n-- \n{FOOTER}\n"
+    return render("probe.txt", sent=sent)
 
 
 def probe_html(sent: str) -> str:
-    return _page("newswatch test message", f"<p>{esc(TEST_BODY)}</p><p>Sent: {esc(sent)}</p>")
+    return render("probe.html", sent=sent)
 
 
 def health_text(report: HealthReport) -> str:
-    if report.status == "failing":
-        lines = [f"Source {report.source} has failed {report.runs} crawl run(s) in a row."]
-        if report.since:
-            lines.append(f"Failing since: {report.since}")
-    else:
-        lines = [f"Source {report.source} has recovered: its last crawl run passed the health checks."]
-    if report.reasons:
-        lines += ["", "Reasons:", *(f"  - {line_text(r, limit=PARAGRAPH_LIMIT)}" for r in report.reasons)]
-    lines += ["", "-- ", FOOTER]
-    return "\n".join(lines) + "\n"
+    return render("health.txt", report=report)
 
 
 def health_html(report: HealthReport) -> str:
-    if report.status == "failing":
-        parts = [f"<p>Source <strong>{esc(report.source)}</strong> has failed {report.runs} crawl run(s) "
-                 "in a row.</p>"]
-        if report.since:
-            parts.append(f"<p>Failing since: {esc(report.since)}</p>")
-    else:
-        parts = [f"<p>Source <strong>{esc(report.source)}</strong> has recovered: its last crawl run passed "
-                 "the health checks.</p>"]
-    if report.reasons:
-        parts.append("<h2 style=\"font-size:1.1em\">Reasons</h2><ul>"
-                     + "".join(f"<li>{esc(line_text(r, limit=PARAGRAPH_LIMIT))}</li>" for r in report.reasons)
-                     + "</ul>")
-    return _page(f"newswatch health: {report.source}", "\n".join(parts))
+    return render("health.html", report=report)
