@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import click
 
+from crawler.cli.revisions import compare, history, parse_ref, parse_version, pick
 from crawler.core.errors import InputError
 from storage import EXPORT_FIELDS, Store, StoredArticle, default_db_url
 
@@ -97,18 +98,24 @@ def list_command(db_url: str | None, source: str | None, topic: str | None, sinc
 @articles.command("show")
 @db_option
 @click.argument("source")
-@click.argument("article_id")
+@click.argument("article_id", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--bodies", is_flag=True, help="Print the body of every version, not only the latest.")
-def show_command(db_url: str | None, source: str, article_id: str, fmt: str, bodies: bool) -> None:
-    """Show one stored article and its versions, e.g. `show liputan6 4854367`."""
+def show_command(db_url: str | None, source: str, article_id: str | None, fmt: str, bodies: bool) -> None:
+    """Show one stored article and its versions, e.g. `show liputan6:4854367` (or `show liputan6 4854367`).
+
+    Each version is listed with when it was fetched and a one-line summary of what changed from the one
+    before; `articles diff` shows the change itself.
+    """
+    source, article_id = parse_ref(source, article_id)
     with opened(db_url) as store:
         article = store.get_article(source, article_id)
     if article is None:
         raise InputError(f"no stored article {source}:{article_id}")
+    summaries = {v.version_no: summary for v, summary in history(article)}
     if fmt == "json":
         data = {name: getattr(article, name) for name in EXPORT_FIELDS}
-        data["versions"] = [v.__dict__ for v in article.versions]
+        data["versions"] = [{**v.__dict__, "summary": summaries[v.version_no]} for v in article.versions]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"{article.source}:{article.article_id}  {article.title or '(no title)'}")
@@ -122,6 +129,7 @@ def show_command(db_url: str | None, source: str, article_id: str, fmt: str, bod
     for v in article.versions:
         changed = "" if v.version_no == 1 else ("  material" if v.material else "  minor")
         click.echo(f"    v{v.version_no}  {v.fetched_at}  {v.body_hash[:12]}{changed}  {v.title or ''}")
+        click.echo(f"        {summaries[v.version_no]}")
         if bodies and v.version_no != article.version_no:
             click.echo("")
             click.echo(v.body)
@@ -131,6 +139,38 @@ def show_command(db_url: str | None, source: str, article_id: str, fmt: str, bod
         click.echo(article.lead)
         click.echo("")
     click.echo(article.body)
+
+
+@articles.command("diff")
+@db_option
+@click.argument("ref", metavar="SOURCE:ID")
+@click.option("--from", "from_no", metavar="N", default=None,
+              help="The older version (default: the one before --to).")
+@click.option("--to", "to_no", metavar="M", default=None, help="The newer version (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_command(db_url: str | None, ref: str, from_no: str | None, to_no: str | None, fmt: str) -> None:
+    """What changed between two stored versions of an article, e.g. `diff liputan6:4854367 --from 1`.
+
+    Title, added, removed and changed paragraphs, as the "Updated" alert shows them (nothing clipped).
+    """
+    source, article_id = parse_ref(ref)
+    first, last = parse_version(from_no, "--from"), parse_version(to_no, "--to")
+    with opened(db_url) as store:
+        article = store.get_article(source, article_id)
+    if article is None:
+        raise InputError(f"no stored article {source}:{article_id}")
+    revision = compare(*pick(article, first, last))
+    if fmt == "json":
+        data = {"source": article.source, "article_id": article.article_id, "url": article.url,
+                **revision.to_json()}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    before, after = revision.before, revision.after
+    click.echo(f"{article.source}:{article.article_id}  v{before.version_no} ({before.fetched_at}) -> "
+               f"v{after.version_no} ({after.fetched_at})  {after.title or before.title or '(no title)'}")
+    click.echo(f"Summary: {revision.summary()}")
+    click.echo("")
+    click.echo(revision.text(), nl=False)
 
 
 @articles.command("search")

@@ -146,14 +146,14 @@ def immediate_html(ev: AlertEvent, source: str, published: str | None) -> str:
     return render("immediate.html", ev=ev, diff=ev.diff, source=source, published=published)
 
 
-def diff_text(diff: ArticleDiff) -> str:
-    """What changed, as the text alert shows it (lines ending in a newline)."""
-    return render("diff.txt", diff=diff)
+def diff_text(diff: ArticleDiff, *, max_items: int = MAX_DIFF_ITEMS) -> str:
+    """What changed, as the text alert shows it (lines ending in a newline), `max_items` of each kind."""
+    return render("diff.txt", diff=diff, max_items=max_items)
 
 
-def diff_html(diff: ArticleDiff) -> str:
-    """What changed, as the HTML alert shows it (a fragment)."""
-    return render("diff.html", diff=diff)
+def diff_html(diff: ArticleDiff, *, max_items: int = MAX_DIFF_ITEMS) -> str:
+    """What changed, as the HTML alert shows it (a fragment), `max_items` of each kind."""
+    return render("diff.html", diff=diff, max_items=max_items)
 
 
 # --- digests --------------------------------------------------------------------------------------
