@@ -3,8 +3,8 @@
 Holds `engine` (URLs, SQLite pragmas, errors), `schema` and `migrations`, `database` (transactions and
 upserts shared by the repositories), `store` (articles, versions, fetch state, crawl runs, the outbox),
 `deliveries` and `health` (per-recipient deliveries, admin notices, crawl-health state), `search` (full-text
-queries) and `records` (the plain values the repositories return). May import `crawler.core` only: the
-application above it passes plain values in and gets plain records back.
+queries), `feeds` (revisions for Atom feeds) and `records` (the plain values the repositories return). May
+import `crawler.core` only: the application above it passes plain values in and gets plain records back.
 """
 
 from storage.engine import default_db_url
@@ -23,6 +23,7 @@ from storage.records import (
     SearchHit,
     SeenMark,
     StoredArticle,
+    StoredRevision,
     StoredVersion,
 )
 from storage.store import EXPORT_FIELDS, Classify, Store
@@ -45,6 +46,7 @@ __all__ = [
     "SeenMark",
     "Store",
     "StoredArticle",
+    "StoredRevision",
     "StoredVersion",
     "default_db_url",
 ]

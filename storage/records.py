@@ -220,3 +220,11 @@ class Notice:
     last_error: str | None
     sent_at: str | None
     message_id: str | None
+
+
+@dataclass(frozen=True)
+class StoredRevision:
+    """A material revision (version 2 or later) of a stored article, with the article's latest state."""
+
+    article: StoredArticle
+    version: StoredVersion

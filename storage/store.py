@@ -33,6 +33,7 @@ from storage import schema as s
 from storage.database import Database, utc_iso
 from storage.deliveries import DeliveryStore, NoticeStore
 from storage.engine import make_engine, translate_errors
+from storage.feeds import FeedStore
 from storage.health import HealthStore
 from storage.migrations import migrate
 from storage.records import (
@@ -525,6 +526,11 @@ class Store(Database):
     def notices(self) -> NoticeStore:
         """Queued admin e-mails about crawl health (storage/deliveries.py)."""
         return NoticeStore(self)
+
+    @property
+    def feeds(self) -> FeedStore:
+        """Queries for Atom feeds: material revisions (storage/feeds.py)."""
+        return FeedStore(self, self._article)
 
     @property
     def health(self) -> HealthStore:
