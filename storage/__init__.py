@@ -3,8 +3,9 @@
 Holds `engine` (URLs, SQLite pragmas, errors), `schema` and `migrations`, `database` (transactions and
 upserts shared by the repositories), `store` (articles, versions, fetch state, crawl runs, the outbox),
 `deliveries` and `health` (per-recipient deliveries, admin notices, crawl-health state), `search` (full-text
-queries), `feeds` (revisions for Atom feeds) and `records` (the plain values the repositories return). May
-import `crawler.core` only: the application above it passes plain values in and gets plain records back.
+queries), `feeds` and `metrics` (revisions for Atom feeds, aggregates for Prometheus) and `records` (the
+plain values the repositories return). May import `crawler.core` only: the application above it passes plain
+values in and gets plain records back.
 """
 
 from storage.engine import default_db_url

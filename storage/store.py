@@ -35,6 +35,7 @@ from storage.deliveries import DeliveryStore, NoticeStore
 from storage.engine import make_engine, translate_errors
 from storage.feeds import FeedStore
 from storage.health import HealthStore
+from storage.metrics import MetricsQueries
 from storage.migrations import migrate
 from storage.records import (
     Change,
@@ -531,6 +532,11 @@ class Store(Database):
     def feeds(self) -> FeedStore:
         """Queries for Atom feeds: material revisions (storage/feeds.py)."""
         return FeedStore(self, self._article)
+
+    @property
+    def metrics(self) -> MetricsQueries:
+        """Aggregates for the daemon's Prometheus metrics (storage/metrics.py)."""
+        return MetricsQueries(self)
 
     @property
     def health(self) -> HealthStore:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from crawler.cli import logs
 from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed")
@@ -50,8 +51,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """newswatch: follow how the news covers a developing story."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.DEBUG if debug else logging.WARNING)  # stderr; --log-level/--log-format win
 
 
 def _register() -> None:
@@ -61,6 +61,7 @@ def _register() -> None:
         module = importlib.import_module(f"crawler.cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
+    logs.add_log_options(cli)  # --log-level and --log-format on the group and on every command
 
 
 _register()

@@ -5,8 +5,9 @@
     newswatch crawl --route www.liputan6.com=http://127.0.0.1:8000/liputan6 --db sqlite:///demo.db
 
 Everything is checked before anything runs (dates, sources, topic, routes, a database that opens and takes
-writes): a problem is one line on stderr and exit status 2. Scrapy's log goes to a file under data/logs/
-(named at the end when errors were logged), never to the console. Exit status: 0 when every crawl
+writes): a problem is one line on stderr and exit status 2. Scrapy's warnings and errors go to stderr
+(--log-level, --log-format); its full log to a file only with --log-file (named at the end when errors were
+logged). Exit status: 0 when every crawl
 finished, 1 otherwise (a site unreachable, a timeout, an interrupted crawl, a database that stopped taking
 writes: full, read-only).
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from crawler.crawl.routing import parse_routes
 from crawler.crawl.runner import CrawlOutcome, run_crawls_blocking
 from storage import Store
 
-LOG_DIR = Path("data") / "logs"
 UNREACHABLE_HINT = "no network here? `make demo` runs the whole product against local copies of the sites"
 
 
@@ -75,21 +75,24 @@ def route_pairs(values: tuple[str, ...]) -> dict[str, str]:
     return {route.host: route.base for route in parse_routes(list(values))}
 
 
-def setup_logging(log_file: Path, debug: bool) -> None:
-    """Everything Scrapy and Twisted log goes to `log_file`; the console stays for the status and summary.
+def setup_logging(log_file: Path | None, debug: bool) -> None:
+    """Scrapy's and Twisted's log: to `log_file` when given (everything from INFO; the console then stays for
+    the status and summary), else to stderr at the level of --log-level (WARNING by default).
 
     With --debug the console keeps the debug log the command group set up.
     """
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log_file, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
     root = logging.getLogger()
-    if not debug:
-        for existing in list(root.handlers):
-            if isinstance(existing, logging.StreamHandler) and not isinstance(existing, logging.FileHandler):
-                root.removeHandler(existing)
-        root.setLevel(logging.INFO)
-    root.addHandler(handler)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+        if not debug:
+            for existing in list(root.handlers):
+                if isinstance(existing, logging.StreamHandler) and not isinstance(existing,
+                                                                                  logging.FileHandler):
+                    root.removeHandler(existing)
+            root.setLevel(logging.INFO)
+        root.addHandler(handler)
     logging.captureWarnings(True)
     from twisted.python import log as twisted_log
 
@@ -133,7 +136,8 @@ def _failure_kinds(stats: dict[str, Any]) -> str:
 @click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this run (advanced; e.g. DOWNLOAD_DELAY=0).")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where Scrapy's log goes (default: data/logs/crawl-<time>.log).")
+              help="Write Scrapy's full log (from INFO) to this file (default: no file; warnings and errors "
+                   "on stderr).")
 @click.pass_context
 def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | None, until: str | None,
                   topic: str | None, db_url: str | None, config_path: str | None, routes: tuple[str, ...],
@@ -155,9 +159,7 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
     with Store.open(url) as store:
         store.check_writable()
 
-    started = datetime.now(UTC)
-    log_path = log_file or LOG_DIR / f"crawl-{started:%Y%m%d-%H%M%S}.log"
-    setup_logging(log_path, bool(ctx.obj and ctx.obj.get("debug")))
+    setup_logging(log_file, bool(ctx.obj and ctx.obj.get("debug")))
     outcomes = run_crawls_blocking(names, config, db_url=url, since=since_day, until=until_day, topic=topic,
                                    exhaustive=exhaustive, routes=route_map, timeout=timeout,
                                    overrides=overrides)
@@ -166,7 +168,7 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
         click.echo(summary_line(outcome))
     errors = sum(int(o.stats.get("log_count/ERROR", 0) or 0) for o in outcomes)
     if errors:
-        click.echo(f"{errors} error(s) logged: see {log_path}", err=True)
+        click.echo(f"{errors} error(s) logged: see {log_file or 'the log above'}", err=True)
     # A database that refused a write mid-crawl (full, or read-only in a way the check could not see): one
     # line per distinct problem, however many crawls met it.
     for problem in dict.fromkeys(o.error for o in outcomes if o.error):

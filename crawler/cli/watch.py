@@ -3,8 +3,10 @@
     newswatch watch                                   # every enabled source on its schedule, until SIGTERM
     newswatch watch --once                            # the due sources, then delivery, then exit (cron)
     newswatch watch --once --source bbc --route feeds.bbci.co.uk=http://127.0.0.1:8000/feeds
+    newswatch watch --metrics-port 9464                # Prometheus /metrics and /healthz on 127.0.0.1
 
-Logs go to stderr at INFO with timestamps, one line per cycle; Scrapy's own log only at WARNING and above.
+Logs go to stderr at INFO (or --log-level; --log-format json for one JSON object a line), one line per
+cycle; Scrapy's own log only at WARNING and above.
 Exit status: 0 on SIGTERM/SIGINT or a `--once` cycle whose crawls finished, 1 when a `--once` crawl did
 not finish (timeout, unreachable site), 2 for a usage or config error.
 """
@@ -16,29 +18,17 @@ import sys
 
 import click
 
+from crawler.cli import logs
 from crawler.cli.crawl import choose_sources, parse_settings, route_pairs
 from crawler.config import load_config
+from crawler.core.errors import NewswatchError
 from crawler.monitor.watch import WatchOptions, run_watch
 from storage import Store
 
-# Loggers that are chatty at INFO (Scrapy's stats dump per crawl, APScheduler's line per job run): a daemon
-# running every few minutes would drown its one summary line per cycle in them.
-QUIET_LOGGERS = ("scrapy", "twisted", "apscheduler", "py.warnings", "filelock", "asyncio")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
 
 def setup_logging(debug: bool) -> None:
-    """INFO (DEBUG with --debug) on stderr, with timestamps; the noisy libraries at WARNING."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO if debug else logging.WARNING)
-    logging.captureWarnings(True)
+    """INFO (DEBUG with --debug) on stderr unless --log-level says otherwise; noisy libraries at WARNING."""
+    logs.configure(logging.DEBUG if debug else logging.INFO)
 
 
 @click.command("watch")
@@ -55,16 +45,24 @@ def setup_logging(debug: bool) -> None:
               help="Run one cycle (the due sources, then alert delivery) and exit: for cron and timers.")
 @click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for every crawl (advanced; e.g. DOWNLOAD_DELAY=0).")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
+              help="Serve Prometheus metrics on /metrics and a health check on /healthz at this port.")
+@click.option("--metrics-address", default="127.0.0.1", show_default=True, metavar="HOST",
+              help="Address the metrics server listens on (0.0.0.0: every interface).")
 @click.pass_context
 def watch_command(ctx: click.Context, config_path: str | None, db_url: str | None, routes: tuple[str, ...],
-                  sources: tuple[str, ...], once: bool, raw_settings: tuple[str, ...]) -> None:
+                  sources: tuple[str, ...], once: bool, raw_settings: tuple[str, ...],
+                  metrics_port: int | None, metrics_address: str) -> None:
     """Crawl every source on its schedule and send the alerts, until stopped (or once with --once)."""
     config = load_config(config_path)
     names = tuple(choose_sources(config, sources)) if sources else ()
     if not sources:
         choose_sources(config, ())  # no enabled source at all: say so now
+    if once and metrics_port is not None:
+        raise NewswatchError("--metrics-port serves the daemon's metrics: it cannot be used with --once")
     options = WatchOptions(db_url=db_url or config.storage.url, routes=route_pairs(routes), sources=names,
-                           once=once, overrides=parse_settings(raw_settings))
+                           once=once, overrides=parse_settings(raw_settings), metrics_port=metrics_port,
+                           metrics_address=metrics_address)
     Store.open(options.db_url).close()  # a database that cannot be opened fails here, before the loop
     setup_logging(bool(ctx.obj and ctx.obj.get("debug")))
     sys.exit(run_watch(config, options))

@@ -48,6 +48,7 @@ from crawler.crawl.runner import (
     stop_all,
 )
 from crawler.monitor.health import after_run
+from crawler.monitor.metrics import MetricsServer, WatchMetrics
 from crawler.monitor.schedule import due_times, is_due, last_finished_runs
 from crawler.notify.delivery import DeliveryReport, deliver
 from storage import Store
@@ -86,6 +87,8 @@ class WatchOptions:
     misfire_grace_seconds: int = MISFIRE_GRACE_SECONDS
     delivery_interval_seconds: float = DELIVERY_INTERVAL_SECONDS
     triggers: Mapping[str, Any] | None = None
+    metrics_port: int | None = None  # serve /metrics and /healthz here (crawler/monitor/metrics.py); 0: any
+    metrics_address: str = "127.0.0.1"
 
 
 @dataclass
@@ -152,6 +155,7 @@ class Watcher:
         self.cycles = 0
         self.reports: list[CycleReport] = []  # kept for tests and the benchmark; trimmed to the last few
         self.on_cycle: Callable[[CycleReport], None] | None = None
+        self.metrics: WatchMetrics | None = None
         self._delivery_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -226,6 +230,8 @@ class Watcher:
         report.seconds = time.monotonic() - began
         log.info("%s", report.line())
         self.reports = [*self.reports[-9:], report]
+        if self.metrics is not None:
+            self.metrics.record_cycle(report)
         if self.on_cycle is not None:
             self.on_cycle(report)
         return report
@@ -342,6 +348,14 @@ def run_watch(config: Config, options: WatchOptions) -> int:
     except BaseException:
         watcher.close()
         raise
+    server: MetricsServer | None = None
+    if options.metrics_port is not None:
+        watcher.metrics = WatchMetrics(config, watcher.store, watcher.sources, timeout=watcher.timeout)
+        try:
+            server = MetricsServer(watcher.metrics, options.metrics_port, options.metrics_address).start()
+        except BaseException:
+            watcher.close()
+            raise
     stop = asyncio.Event()
     status: list[int] = []
     signals_seen = 0
@@ -386,6 +400,8 @@ def run_watch(config: Config, options: WatchOptions) -> int:
         reactor.callWhenRunning(start)
         reactor.run(installSignalHandlers=False)
     finally:
+        if server is not None:
+            server.stop()
         watcher.close()
     if main_task and main_task[0].done() and not main_task[0].cancelled():
         error = main_task[0].exception()
