@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from crawler.cli import logs
 from crawler.config import KNOWN_SOURCES, Config, load_config
 from crawler.core.errors import NewswatchError
 from crawler.crawl.routing import parse_routes
@@ -93,6 +94,8 @@ def setup_logging(log_file: Path | None, debug: bool) -> None:
                     root.removeHandler(existing)
             root.setLevel(logging.INFO)
         root.addHandler(handler)
+        for name in logs.QUIET_LOGGERS:  # the file takes their INFO lines too
+            logging.getLogger(name).setLevel(logging.NOTSET)
     logging.captureWarnings(True)
     from twisted.python import log as twisted_log
 
