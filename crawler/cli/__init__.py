@@ -51,7 +51,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """newswatch: follow how the news covers a developing story."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    logs.configure(logging.DEBUG if debug else logging.WARNING)  # stderr; --log-level/--log-format win
+    logs.configure(logging.DEBUG if debug else logging.ERROR)  # stderr; --log-level/--log-format win
 
 
 def _register() -> None:

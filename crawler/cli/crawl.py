@@ -5,11 +5,10 @@
     newswatch crawl --route www.liputan6.com=http://127.0.0.1:8000/liputan6 --db sqlite:///demo.db
 
 Everything is checked before anything runs (dates, sources, topic, routes, a database that opens and takes
-writes): a problem is one line on stderr and exit status 2. Scrapy's warnings and errors go to stderr
-(--log-level, --log-format); its full log to a file only with --log-file (named at the end when errors were
-logged). Exit status: 0 when every crawl
-finished, 1 otherwise (a site unreachable, a timeout, an interrupted crawl, a database that stopped taking
-writes: full, read-only).
+writes): a problem is one line on stderr and exit status 2. Scrapy's errors go to stderr (more with
+--log-level; --log-format json); its full log to a file only with --log-file (named at the end when errors
+were logged). Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a timeout, an
+interrupted crawl, a database that stopped taking writes: full, read-only).
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ def route_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 def setup_logging(log_file: Path | None, debug: bool) -> None:
     """Scrapy's and Twisted's log: to `log_file` when given (everything from INFO; the console then stays for
-    the status and summary), else to stderr at the level of --log-level (WARNING by default).
+    the status and summary), else to stderr at the level of --log-level (ERROR by default).
 
     With --debug the console keeps the debug log the command group set up.
     """
@@ -139,8 +138,8 @@ def _failure_kinds(stats: dict[str, Any]) -> str:
 @click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this run (advanced; e.g. DOWNLOAD_DELAY=0).")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write Scrapy's full log (from INFO) to this file (default: no file; warnings and errors "
-                   "on stderr).")
+              help="Write Scrapy's full log (from INFO) to this file (default: no file; errors on stderr, "
+                   "more with --log-level).")
 @click.pass_context
 def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | None, until: str | None,
                   topic: str | None, db_url: str | None, config_path: str | None, routes: tuple[str, ...],

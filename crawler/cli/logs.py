@@ -3,8 +3,9 @@
     newswatch --log-level info --log-format json watch        # or after the verb: watch --log-level info
     NEWSWATCH_LOG_LEVEL=debug NEWSWATCH_LOG_FORMAT=json newswatch watch
 
-A command decides its default level (WARNING for most, INFO for the `watch` daemon's one line per cycle);
-`--log-level` overrides it. The libraries that are chatty at INFO (Scrapy's stats dump per crawl,
+A command decides its default level: ERROR for the short-lived ones (they report what went wrong themselves,
+in one line: a warning logged on the way would say it twice), INFO for the `watch` daemon's one line per
+cycle; `--log-level` overrides it. The libraries that are chatty at INFO (Scrapy's stats dump per crawl,
 APScheduler's line per job run) stay at WARNING unless the level asked for is DEBUG.
 """
 
@@ -33,7 +34,7 @@ class LogChoice:
 
     level: str | None = None
     fmt: str = "text"
-    default_level: int = logging.WARNING
+    default_level: int = logging.ERROR
 
 
 _META_KEY = "newswatch.log"
@@ -46,6 +47,10 @@ def current_choice(ctx: click.Context | None = None) -> LogChoice:
         return LogChoice()
     choice: LogChoice = ctx.find_root().meta.setdefault(_META_KEY, LogChoice())
     return choice
+
+
+class StderrHandler(logging.StreamHandler):
+    """The handler `configure` installs (a class of its own, so a second call replaces only it)."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -78,9 +83,11 @@ def configure(default_level: int | None = None, choice: LogChoice | None = None)
     level = level_number(choice.level, choice.default_level)
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if not isinstance(handler, logging.FileHandler):  # a crawl's --log-file stays
+        # Ours from an earlier call, or a bare stderr one (basicConfig's); a crawl's --log-file and handlers
+        # of whoever embeds the CLI (pytest's log capture) stay.
+        if isinstance(handler, StderrHandler) or type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if choice.fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
@@ -108,7 +115,7 @@ def log_options() -> list[click.Option]:
     return [
         click.Option(["--log-level"], type=click.Choice(LEVELS, case_sensitive=False), default=None,
                      envvar="NEWSWATCH_LOG_LEVEL", expose_value=False, is_eager=True, callback=_set_level,
-                     help="Log level on stderr (default: warning; info for watch)."),
+                     help="Log level on stderr (default: error; info for watch)."),
         click.Option(["--log-format"], type=click.Choice(FORMATS, case_sensitive=False), default=None,
                      envvar="NEWSWATCH_LOG_FORMAT", expose_value=False, is_eager=True, callback=_set_format,
                      help="Log lines as text or one JSON object each (default: text)."),

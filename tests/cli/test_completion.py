@@ -1,4 +1,4 @@
-"""Shell completion as the README documents it: click's own, through _NEWSWATCH_COMPLETE, on the real script."""
+"""Shell completion as the README documents it: click's own (_NEWSWATCH_COMPLETE), on the real script."""
 
 from __future__ import annotations
 
