@@ -15,7 +15,7 @@ import click
 
 from crawler.core.errors import NewswatchError
 
-_COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch")
+_COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "serve")
 
 
 class NewswatchGroup(click.Group):
