@@ -57,7 +57,7 @@ class Revision:
     title: str | None
     version_no: int
     at: str  # UTC ISO: the page's modification time, else when the revision was fetched
-    summary: str  # one line: what changed
+    summary: str  # one line: what changed ("" beyond the newest `revisions_shown`, which pages list)
 
 
 @dataclass(frozen=True)
@@ -139,11 +139,16 @@ class CoverageReader(Database):
                                 .order_by(t.c.topic)).all()
         return [TopicCount(r[0], int(r[1]), r[2]) for r in rows]
 
-    def coverage(self, topic: str, *, recent: int = 50) -> TopicCoverage | None:
+    def coverage(self, topic: str, *, recent: int = 50, revisions_shown: int = 200) -> TopicCoverage | None:
         """The topic's coverage: articles per source per day, first reports, revisions, the newest articles.
-        None when no stored article matched the topic."""
+        None when no stored article matched the topic.
+
+        Topic membership is an EXISTS per article, so SQLite scans the covering index ix_articles_timeline
+        (dates, source, id) instead of fetching every article row with its body; rows are read only for the
+        few articles a page lists (bench/serve.py measures it).
+        """
         a, t, v = s.articles, s.article_topics, s.article_versions
-        in_topic = a.c.id.in_(select(t.c.article_pk).where(t.c.topic == topic))
+        in_topic = select(t.c.article_pk).where(t.c.article_pk == a.c.id, t.c.topic == topic).exists()
         dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
         day = func.substr(dated, 1, 10)
         line_columns = (a.c.source, a.c.article_id, a.c.url, a.c.title, a.c.language, dated.label("dated"),
@@ -155,30 +160,43 @@ class CoverageReader(Database):
             days = [SourceDay(r[0], r[1], int(r[2])) for r in conn.execute(
                 select(day, a.c.source, func.count()).where(in_topic).group_by(day, a.c.source)
                 .order_by(day, a.c.source)).all()]
-            firsts = conn.execute(select(a.c.source, func.min(dated)).where(in_topic)
-                                  .group_by(a.c.source)).all()
             first_reports: dict[str, ArticleLine] = {}
-            for source, earliest in firsts:
+            for source, earliest in conn.execute(select(a.c.source, func.min(dated)).where(in_topic)
+                                                 .group_by(a.c.source)).all():
                 row = conn.execute(select(*line_columns).where(in_topic, a.c.source == source,
                                                                dated == earliest)
                                    .order_by(a.c.id).limit(1)).first()
                 if row is not None:
                     first_reports[source] = _line(row)
-            revision_rows = conn.execute(
-                select(a.c.source, a.c.article_id, v.c.title, v.c.version_no, v.c.modified_at, v.c.fetched_at,
-                       v.c.diff)
-                .join(a, a.c.id == v.c.article_pk)
-                .where(in_topic, v.c.version_no > 1, v.c.material.is_(True))).all()
-            newest = conn.execute(select(*line_columns).where(in_topic)
-                                  .order_by(dated.desc(), a.c.id.desc()).limit(recent)).all()
-        revisions = sorted(
-            (Revision(r.source, r.article_id, r.title, r.version_no,
-                      utc_text(r.modified_at) or utc_text(r.fetched_at) or r.fetched_at,
-                      change_summary(json.loads(r.diff) if r.diff else None, ""))
-             for r in revision_rows), key=lambda x: (x.at, x.source, x.article_id, x.version_no))
+            version_in_topic = select(t.c.article_pk).where(t.c.article_pk == v.c.article_pk,
+                                                            t.c.topic == topic).exists()
+            marks = conn.execute(
+                select(v.c.id, v.c.article_pk, v.c.version_no, v.c.modified_at, v.c.fetched_at)
+                .where(v.c.material.is_(True), v.c.version_no > 1, version_in_topic)).all()
+            at = {m.id: utc_text(m.modified_at) or utc_text(m.fetched_at) or m.fetched_at for m in marks}
+            shown = sorted(marks, key=lambda m: at[m.id], reverse=True)[:revisions_shown]
+            details = {r.id: r for r in conn.execute(
+                select(v.c.id, v.c.title, v.c.diff, a.c.source, a.c.article_id)
+                .join(a, a.c.id == v.c.article_pk).where(v.c.id.in_([m.id for m in shown]))).all()}
+            owners = {r.id: (r.source, r.article_id) for r in conn.execute(
+                select(a.c.id, a.c.source, a.c.article_id).where(a.c.id.in_({m.article_pk for m in marks})))}
+            newest_ids = [r[0] for r in conn.execute(select(a.c.id).where(in_topic)
+                                                     .order_by(dated.desc(), a.c.id.desc()).limit(recent))]
+            rows = {r.id: r for r in conn.execute(select(a.c.id, *line_columns)
+                                                  .where(a.c.id.in_(newest_ids))).all()}
+        revisions = []
+        for mark in marks:
+            detail = details.get(mark.id)
+            source, article_id = owners[mark.article_pk]
+            revisions.append(Revision(
+                source, article_id, detail.title if detail else None, mark.version_no, at[mark.id],
+                change_summary(json.loads(detail.diff) if detail and detail.diff else None, "")
+                if detail else ""))
+        revisions.sort(key=lambda x: (x.at, x.source, x.article_id, x.version_no))
         sources = sorted({d.source for d in days})
         return TopicCoverage(topic=topic, total=total, days=days, first_reports=first_reports,
-                             revisions=revisions, recent=[_line(r) for r in newest], sources=sources)
+                             revisions=revisions, recent=[_line(rows[i]) for i in newest_ids if i in rows],
+                             sources=sources)
 
     def article(self, source: str, article_id: str) -> StoredArticle | None:
         """One article with all its versions, oldest first (Store.get_article's shape), or None."""

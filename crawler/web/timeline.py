@@ -124,15 +124,24 @@ def render(coverage: TopicCoverage, spans: Sequence[Span] = (), *, labels: dict[
         key = _start(_day(iso), first_bar, size)
         return positions.get(key, MARGIN_LEFT)
 
+    taken: dict[tuple[str, int], int] = defaultdict(int)
+
+    def spread(kind: str, x: float) -> float:
+        # Marks that fall on the same bar sit side by side instead of on top of each other.
+        key = (kind, round(x))
+        offset = taken[key]
+        taken[key] += 1
+        return x + offset * 12
+
     for source, line in sorted(coverage.first_reports.items(), key=lambda kv: kv[1].dated):
-        x = x_of(line.dated)
+        x = spread("first", x_of(line.dated))
         name = labels.get(source, source)
         parts.append(f'<a href="{escape(article_href.format(source=source, article_id=line.article_id))}">'
                      f'<path d="M{x - 5:.1f},{MARGIN_TOP - 12} h10 l-5,8 z" fill="{colours[source]}" '
                      f'class="first"><title>First report by {escape(name)}, {escape(line.dated[:16])} UTC: '
                      f'{escape(line.title or "")}</title></path></a>')
     for revision in coverage.revisions:
-        x = x_of(revision.at)
+        x = spread("revision", x_of(revision.at))
         colour = colours.get(revision.source, "#000")
         href = (article_href.format(source=revision.source, article_id=revision.article_id)
                 + f"/diff?from={revision.version_no - 1}&to={revision.version_no}")
