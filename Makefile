@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup constraints demo test lint typecheck unit test-slow bench bench-crawl bench-watch bench-soak clean
+.PHONY: setup constraints browser screenshots demo test lint typecheck unit test-slow bench bench-crawl bench-watch bench-soak clean
 
 # constraints.txt pins every package to the version CI ran with; `make constraints` refreshes it.
 $(STAMP): pyproject.toml constraints.txt
@@ -24,8 +24,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# The dashboard's browser tests drive Debian's Chromium: install it when missing (as root, as CI runs);
+# elsewhere say how, and those tests skip (under CI they fail instead).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "newswatch: installing chromium and chromium-driver for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "newswatch: chromium/chromedriver missing: apt-get install chromium chromium-driver (browser tests skip)"; fi
+
+screenshots: $(STAMP) browser
+	$(PY) -m tests.web.screenshots
+
 # Two workers (one per core, a test module each): most tests wait on real servers and subprocesses.
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # The README's test command: lint, type checks, then the whole default suite.

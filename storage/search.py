@@ -1,4 +1,4 @@
-"""Turning a user's search words into an FTS5 query (or LIKE terms), and a plain snippet for LIKE hits.
+"""Full-text search: a user's words as an FTS5 query (or LIKE terms elsewhere), ranked hits with snippets.
 
 User text never reaches FTS5 raw: its query language gives meaning to characters that are common in news
 ("2.500", "Kassym-Jomart", "AS:"), and a stray one is a syntax error. Each word becomes a quoted string.
@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, or_, select, text
+
 from crawler.core.errors import InputError
+from storage import schema as s
+from storage.database import Database
+from storage.records import SearchHit
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
@@ -60,3 +65,36 @@ def plain_snippet(text: str, terms: list[str], width: int = 160) -> str:
     right = min(len(flat), start + len(term) + width // 2)
     marked = flat[left:start] + "[" + flat[start:start + len(term)] + "]" + flat[start + len(term):right]
     return ("… " if left else "") + marked + (" …" if right < len(flat) else "")
+
+
+def search_articles(db: Database, query: str, limit: int = 20) -> list[SearchHit]:
+    """Full-text search over title, lead and body: FTS5 (best match first) on SQLite, LIKE elsewhere.
+
+    Words are ANDed; "quoted words" form a phrase; a trailing * matches a prefix; OR between words.
+    """
+    if db.dialect != "sqlite":
+        return _search_like(db, query, limit)
+    match = fts_query(query)
+    sql = text(
+        "SELECT a.source, a.article_id, a.url, a.title, a.published_at, "
+        "snippet(articles_fts, -1, '[', ']', ' … ', 16) AS snippet "
+        "FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid "
+        "WHERE articles_fts MATCH :match ORDER BY bm25(articles_fts), a.id LIMIT :limit"
+    )
+    with db._read() as conn:
+        rows = conn.execute(sql, {"match": match, "limit": limit}).all()
+    return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at, r.snippet) for r in rows]
+
+def _search_like(db: Database, query: str, limit: int) -> list[SearchHit]:
+    """The portable search: every word in title, lead or body, case-insensitively; newest first."""
+    terms = like_terms(query)
+    a = s.articles
+    conditions = [or_(*(func.lower(func.coalesce(col, "")).contains(term.lower(), autoescape=True)
+                        for col in (a.c.title, a.c.lead, a.c.body))) for term in terms]
+    dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
+    with db._read() as conn:
+        rows = conn.execute(select(a.c.source, a.c.article_id, a.c.url, a.c.title, a.c.published_at,
+                                   a.c.lead, a.c.body)
+                            .where(*conditions).order_by(dated.desc(), a.c.id.desc()).limit(limit)).all()
+    return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at,
+                      plain_snippet(f"{r.lead or ''}\n\n{r.body}", terms)) for r in rows]

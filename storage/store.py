@@ -21,9 +21,7 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    or_,
     select,
-    text,
     update,
 )
 
@@ -50,7 +48,7 @@ from storage.records import (
     StoredArticle,
     StoredVersion,
 )
-from storage.search import fts_query, like_terms, plain_snippet
+from storage.search import search_articles
 
 Classify = Callable[[PreviousVersion | None, Article], Change]
 VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
@@ -103,6 +101,35 @@ def _bound(moment: datetime | date | str | None) -> str | None:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(0), UTC)
     return utc_iso(moment)
+
+
+def article_record(row: Row[Any]) -> StoredArticle:
+    """A row of the articles table as a StoredArticle (no versions)."""
+    matches = _loads(row.matches) or []
+    return StoredArticle(
+        source=row.source, article_id=row.article_id, url=row.url, title=row.title, lead=row.lead,
+        body=row.body, body_hash=row.body_hash, version_no=row.version_no, published_at=row.published_at,
+        published_utc=row.published_utc, modified_at=row.modified_at, authors=_loads(row.authors) or [],
+        section=row.section, tags=_loads(row.tags) or [], language=row.language, kind=row.kind,
+        images=_loads(row.images) or [], matches=matches, topics=topics_of(matches), score=row.score,
+        listing_date=row.listing_date, first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at,
+        last_changed_at=row.last_changed_at, deleted_at=row.deleted_at,
+    )
+
+
+def load_article(conn: Connection, source: str, article_id: str) -> StoredArticle | None:
+    """One stored article with all its versions (oldest first), or None, read on `conn`."""
+    a, v = s.articles, s.article_versions
+    row = conn.execute(select(a).where(a.c.source == source, a.c.article_id == article_id)).first()
+    if row is None:
+        return None
+    versions = conn.execute(select(v).where(v.c.article_pk == row.id).order_by(v.c.version_no)).all()
+    stored = article_record(row)
+    return StoredArticle(**{**stored.__dict__, "versions": [
+        StoredVersion(version_no=x.version_no, title=x.title, lead=x.lead, body=x.body,
+                      body_hash=x.body_hash, modified_at=x.modified_at, fetched_at=x.fetched_at,
+                      material=bool(x.material), diff=_loads(x.diff))
+        for x in versions]})
 
 
 class Store(Database):
@@ -280,7 +307,7 @@ class Store(Database):
         without a publication time is dated by when it was first seen."""
         with self._read() as conn:
             rows = conn.execute(self._articles_query(source, topic, since, until, limit)).all()
-        return [self._article(r) for r in rows]
+        return [article_record(r) for r in rows]
 
     def _articles_query(self, source: str | None, topic: str | None, since: Any, until: Any,
                         limit: int | None) -> Any:
@@ -301,63 +328,12 @@ class Store(Database):
 
     def get_article(self, source: str, article_id: str) -> StoredArticle | None:
         """One stored article with all its versions (oldest first), or None."""
-        a, v = s.articles, s.article_versions
         with self._read() as conn:
-            row = conn.execute(select(a).where(a.c.source == source, a.c.article_id == article_id)).first()
-            if row is None:
-                return None
-            versions = conn.execute(select(v).where(v.c.article_pk == row.id).order_by(v.c.version_no)).all()
-        stored = self._article(row)
-        return StoredArticle(**{**stored.__dict__, "versions": [
-            StoredVersion(version_no=x.version_no, title=x.title, lead=x.lead, body=x.body,
-                          body_hash=x.body_hash, modified_at=x.modified_at, fetched_at=x.fetched_at,
-                          material=bool(x.material), diff=_loads(x.diff))
-            for x in versions]})
-
-    @staticmethod
-    def _article(row: Row[Any]) -> StoredArticle:
-        matches = _loads(row.matches) or []
-        return StoredArticle(
-            source=row.source, article_id=row.article_id, url=row.url, title=row.title, lead=row.lead,
-            body=row.body, body_hash=row.body_hash, version_no=row.version_no, published_at=row.published_at,
-            published_utc=row.published_utc, modified_at=row.modified_at, authors=_loads(row.authors) or [],
-            section=row.section, tags=_loads(row.tags) or [], language=row.language, kind=row.kind,
-            images=_loads(row.images) or [], matches=matches, topics=topics_of(matches), score=row.score,
-            listing_date=row.listing_date, first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at,
-            last_changed_at=row.last_changed_at, deleted_at=row.deleted_at,
-        )
+            return load_article(conn, source, article_id)
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Full-text search over title, lead and body: FTS5 (best match first) on SQLite, LIKE elsewhere.
-
-        Words are ANDed; "quoted words" form a phrase; a trailing * matches a prefix; OR between words.
-        """
-        if self.dialect != "sqlite":
-            return self._search_like(query, limit)
-        match = fts_query(query)
-        sql = text(
-            "SELECT a.source, a.article_id, a.url, a.title, a.published_at, "
-            "snippet(articles_fts, -1, '[', ']', ' … ', 16) AS snippet "
-            "FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid "
-            "WHERE articles_fts MATCH :match ORDER BY bm25(articles_fts), a.id LIMIT :limit"
-        )
-        with self._read() as conn:
-            rows = conn.execute(sql, {"match": match, "limit": limit}).all()
-        return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at, r.snippet) for r in rows]
-
-    def _search_like(self, query: str, limit: int) -> list[SearchHit]:
-        """The portable search: every word in title, lead or body, case-insensitively; newest first."""
-        terms = like_terms(query)
-        a = s.articles
-        conditions = [or_(*(func.lower(func.coalesce(col, "")).contains(term.lower(), autoescape=True)
-                            for col in (a.c.title, a.c.lead, a.c.body))) for term in terms]
-        dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
-        with self._read() as conn:
-            rows = conn.execute(select(a.c.source, a.c.article_id, a.c.url, a.c.title, a.c.published_at,
-                                       a.c.lead, a.c.body)
-                                .where(*conditions).order_by(dated.desc(), a.c.id.desc()).limit(limit)).all()
-        return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at,
-                          plain_snippet(f"{r.lead or ''}\n\n{r.body}", terms)) for r in rows]
+        """Full-text search over title, lead and body (storage/search.py: search_articles)."""
+        return search_articles(self, query, limit)
 
     def export_rows(self, source: str | None = None, topic: str | None = None,
                     since: datetime | date | str | None = None, until: datetime | date | str | None = None,

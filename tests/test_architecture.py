@@ -27,10 +27,11 @@ ALLOWED: dict[str, set[str]] = {
     "spiders": {"crawler.core", "crawler.config", "crawler.extract", "crawler.crawl"},
     "crawler.monitor": {"crawler.core", "crawler.config", "crawler.crawl", "crawler.notify", "crawler.story",
                         "storage"},
+    "crawler.web": {"crawler.core", "crawler.config", "crawler.story", "crawler.notify", "storage"},
     "crawler.cli": {"crawler.core", "crawler.config", "crawler.extract", "crawler.crawl", "crawler.story",
-                    "crawler.notify", "crawler.monitor", "storage", "spiders"},
+                    "crawler.notify", "crawler.monitor", "crawler.web", "storage", "spiders"},
     "crawler.demo": {"crawler.core", "crawler.config", "crawler.extract", "crawler.crawl", "crawler.story",
-                     "crawler.notify", "crawler.monitor", "crawler.cli", "storage", "spiders"},
+                     "crawler.notify", "crawler.monitor", "crawler.web", "crawler.cli", "storage", "spiders"},
     # `python -m crawler` and the package root only hand over to the CLI.
     "crawler": {"crawler.cli"},
 }

@@ -16,7 +16,8 @@ import click
 from crawler.cli import logs
 from crawler.core.errors import NewswatchError
 
-_COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed")
+_COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
+                    "serve")
 
 
 class NewswatchGroup(click.Group):
