@@ -23,14 +23,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.core.items import Article  # noqa: E402
-from crawler.story.changes import classify  # noqa: E402
-from storage import Store  # noqa: E402
-from storage.coverage import CoverageReader  # noqa: E402
+from crawler.core.items import Article
+from crawler.story.changes import classify
+from storage import Store
+from storage.coverage import CoverageReader
 
 TOPIC = "kazakhstan-unrest"
-WORDS = ("Almaty protest fuel price CSTO Tokayev curfew detained government resign troops airport "
-         "Nur-Sultan internet blackout emergency square police unrest").split()
+WORDS = [
+    "Almaty",
+    "protest",
+    "fuel",
+    "price",
+    "CSTO",
+    "Tokayev",
+    "curfew",
+    "detained",
+    "government",
+    "resign",
+    "troops",
+    "airport",
+    "Nur-Sultan",
+    "internet",
+    "blackout",
+    "emergency",
+    "square",
+    "police",
+    "unrest",
+]
 
 
 def build(url: str, count: int) -> None:
@@ -68,7 +87,8 @@ def median_ms(call: Callable[[], object], rounds: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()

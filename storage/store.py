@@ -507,7 +507,7 @@ class Store(Database):
     @property
     def feeds(self) -> FeedStore:
         """Queries for Atom feeds: material revisions (storage/feeds.py)."""
-        return FeedStore(self, self._article)
+        return FeedStore(self, article_record)
 
     @property
     def metrics(self) -> MetricsQueries:

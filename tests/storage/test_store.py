@@ -13,6 +13,7 @@ import pytest
 from crawler.core.errors import InputError
 from crawler.core.items import Article
 from storage import Change, PreviousVersion, Store
+from storage.search import _search_like
 from tests.storage.helpers import FETCHED, KZ_MATCH, article, save, seed_body, sqlite_url
 
 
@@ -233,14 +234,14 @@ def test_full_text_search_on_the_seed_article(store: Store) -> None:
 def test_like_search_used_off_sqlite(store: Store) -> None:
     save(store, article("1000001", body=seed_body()))
     save(store, article("1000002", body="100% naik: harga_gas di Mangystau."))
-    hits = store._search_like("tokayev csto", 10)
+    hits = _search_like(store, "tokayev csto", 10)
     assert [h.article_id for h in hits] == ["1000001"]
     assert "[Tokayev]" in hits[0].snippet or "[CSTO]" in hits[0].snippet
     # % and _ are literal characters, not LIKE wildcards (the seed article says "hampir 100% suara").
-    assert [h.article_id for h in store._search_like("harga_gas", 10)] == ["1000002"]
-    assert store._search_like("harga%gas", 10) == []
-    assert store._search_like("harga_ga_", 10) == []
-    assert {h.article_id for h in store._search_like("100%", 10)} == {"1000001", "1000002"}
+    assert [h.article_id for h in _search_like(store, "harga_gas", 10)] == ["1000002"]
+    assert _search_like(store, "harga%gas", 10) == []
+    assert _search_like(store, "harga_ga_", 10) == []
+    assert {h.article_id for h in _search_like(store, "100%", 10)} == {"1000001", "1000002"}
 
 
 def test_export_rows(store: Store) -> None:
