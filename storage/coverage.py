@@ -21,8 +21,9 @@ from crawler.core.errors import StorageError
 from storage import schema as s
 from storage.database import Database
 from storage.engine import make_engine, translate_errors
-from storage.records import StoredArticle
-from storage.store import load_article
+from storage.feeds import FeedStore
+from storage.records import StoredArticle, StoredRevision
+from storage.store import article_record, articles_query, load_article
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,16 @@ class CoverageReader(Database):
         """One article with all its versions, oldest first (Store.get_article's shape), or None."""
         with self._snapshot() as conn:
             return load_article(conn, source, article_id)
+
+
+    def feed_items(self, topic: str, *, updates: bool, limit: int = 100
+                   ) -> tuple[list[StoredArticle], list[StoredRevision]]:
+        """A topic's newest articles and, with `updates`, its newest material revisions: an Atom feed's rows
+        (the same queries as `newswatch feed`, read in one snapshot)."""
+        with self._snapshot() as conn:
+            articles = [article_record(row) for row in conn.execute(articles_query(topic=topic, limit=limit))]
+        revisions = FeedStore(self, article_record).revisions(topic=topic, limit=limit) if updates else []
+        return articles, revisions
 
 
 def _line(row: Any) -> ArticleLine:

@@ -117,6 +117,25 @@ def article_record(row: Row[Any]) -> StoredArticle:
     )
 
 
+def articles_query(source: str | None = None, topic: str | None = None, since: Any = None, until: Any = None,
+                   limit: int | None = None) -> Any:
+    """The SELECT behind list_articles (newest publication first), shared with the dashboard's feeds."""
+    a = s.articles
+    dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
+    conditions: list[ColumnElement[bool]] = []
+    if source:
+        conditions.append(a.c.source == source)
+    if topic:
+        conditions.append(a.c.id.in_(select(s.article_topics.c.article_pk)
+                                     .where(s.article_topics.c.topic == topic)))
+    if (low := _bound(since)) is not None:
+        conditions.append(dated >= low)
+    if (high := _bound(until)) is not None:
+        conditions.append(dated < high)
+    query = select(a).where(and_(True, *conditions)).order_by(dated.desc(), a.c.id.desc())
+    return query.limit(limit) if limit else query
+
+
 def load_article(conn: Connection, source: str, article_id: str) -> StoredArticle | None:
     """One stored article with all its versions (oldest first), or None, read on `conn`."""
     a, v = s.articles, s.article_versions
@@ -311,20 +330,7 @@ class Store(Database):
 
     def _articles_query(self, source: str | None, topic: str | None, since: Any, until: Any,
                         limit: int | None) -> Any:
-        a = s.articles
-        dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
-        conditions: list[ColumnElement[bool]] = []
-        if source:
-            conditions.append(a.c.source == source)
-        if topic:
-            conditions.append(a.c.id.in_(select(s.article_topics.c.article_pk)
-                                         .where(s.article_topics.c.topic == topic)))
-        if (low := _bound(since)) is not None:
-            conditions.append(dated >= low)
-        if (high := _bound(until)) is not None:
-            conditions.append(dated < high)
-        query = select(a).where(and_(True, *conditions)).order_by(dated.desc(), a.c.id.desc())
-        return query.limit(limit) if limit else query
+        return articles_query(source, topic, since, until, limit)
 
     def get_article(self, source: str, article_id: str) -> StoredArticle | None:
         """One stored article with all its versions (oldest first), or None."""

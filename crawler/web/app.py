@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler.core.errors import InputError, NewswatchError
+from crawler.notify.atom import build_feed, feed_id
 from crawler.notify.compose import source_name
 from crawler.web import diffview, timeline
 from storage.coverage import CoverageReader, TopicCoverage, change_summary
@@ -93,7 +95,7 @@ class Dashboard:
     """The pages. Built once per server with a CoverageReader and the names of the configured topics."""
 
     def __init__(self, reader: CoverageReader, topics: dict[str, str] | None = None,
-                 feeds: bool = False) -> None:
+                 feeds: bool = True) -> None:
         self.reader = reader
         self.topics = topics or {}  # name -> description
         self.feeds = feeds
@@ -125,6 +127,19 @@ class Dashboard:
         if request.query_params.get("format") != "json":
             data["timeline"] = timeline_svg(coverage)
         return self.page(request, "topic.html", data)
+
+    async def feed(self, request: Request) -> Response:
+        """The topic's Atom feed (crawler/notify/atom.py, the bytes `newswatch feed --topic T` writes);
+        `?updates=1` adds the material revisions as entries of their own."""
+        name = request.path_params["topic"]
+        if self.reader.coverage(name, recent=1, revisions_shown=0) is None:
+            raise HTTPException(404, f"No stored coverage of a topic named “{name}”.")
+        updates = request.query_params.get("updates", "") in {"1", "true", "yes"}
+        articles, revisions = self.reader.feed_items(name, updates=updates)
+        data = build_feed(articles, revisions, title=f"newswatch: {name}",
+                          feed_id=feed_id(topic=name, source=None, updates=updates), now=datetime.now(UTC),
+                          self_url=str(request.url))
+        return Response(data, media_type="application/atom+xml; charset=utf-8")
 
     async def article(self, request: Request) -> Response:
         stored = self._article(request)
@@ -210,12 +225,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def create_app(reader: CoverageReader, topics: dict[str, str] | None = None, *,
-               feeds: bool = False) -> Starlette:
+               feeds: bool = True) -> Starlette:
     """The dashboard application over `reader`; `topics` are the configured topics (name -> description)."""
     board = Dashboard(reader, topics, feeds=feeds)
     routes = [
         Route("/", board.index, methods=["GET", "HEAD"]),
         Route("/topics/{topic}", board.topic, methods=["GET", "HEAD"]),
+        Route("/topics/{topic}/feed.atom", board.feed, methods=["GET", "HEAD"]),
         Route("/articles/{source}/{article_id}", board.article, methods=["GET", "HEAD"]),
         Route("/articles/{source}/{article_id}/diff", board.diff, methods=["GET", "HEAD"]),
         Route("/search", board.search, methods=["GET", "HEAD"]),

@@ -114,3 +114,24 @@ def test_pages_are_also_json(client: TestClient, reader: CoverageReader) -> None
 def test_only_reading_is_allowed(client: TestClient) -> None:
     for path in ("/", f"/topics/{TOPIC}", "/search"):
         assert client.post(path).status_code in (404, 405)
+
+
+def test_topic_feed_is_the_atom_feed_of_its_coverage(client: TestClient, reader: CoverageReader) -> None:
+    import feedparser
+
+    page = client.get(f"/topics/{TOPIC}")
+    assert f'href="/topics/{TOPIC}/feed.atom"' in page.text and 'type="application/atom+xml"' in page.text
+    plain = client.get(f"/topics/{TOPIC}/feed.atom")
+    assert plain.status_code == 200 and plain.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(plain.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    coverage = reader.coverage(TOPIC)
+    assert coverage is not None
+    assert len(parsed.entries) == min(coverage.total, 100)
+    assert all(entry.id.endswith("/v1") for entry in parsed.entries)
+    # With revisions: the revised death toll is an entry of its own (a second or later version).
+    updates = feedparser.parse(client.get(f"/topics/{TOPIC}/feed.atom?updates=1").content)
+    revised = [entry for entry in updates.entries if not entry.id.endswith("/v1")]
+    assert len(updates.entries) == len(parsed.entries) + len(revised) and revised
+    assert any("225" in entry.title for entry in revised)
+    assert client.get("/topics/no-such-topic/feed.atom").status_code == 404
