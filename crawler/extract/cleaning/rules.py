@@ -41,6 +41,9 @@ _FILES_FOR_SITE: dict[str, tuple[str, ...]] = {
     "liputan6": ("shared_id", "liputan6"),
     "bbc": ("shared_en", "bbc"),
     "generic": ("shared_id", "shared_en"),
+    # An unknown site whose language is known (`newswatch clean` without --site detects it).
+    "generic-id": ("shared_id",),
+    "generic-en": ("shared_en",),
 }
 _LINE_KINDS = ("exact", "prefix", "regex")
 _SHAPES = (None, "title")

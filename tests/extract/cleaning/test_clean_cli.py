@@ -45,13 +45,24 @@ def test_golden_seed_as_a_subprocess() -> None:
     assert proc.stdout.splitlines() == expected_lines()
 
 
-def test_default_site_is_generic_and_still_cleans_the_seed() -> None:
-    # Generic applies the shared Indonesian rules but not Liputan6's own (the fact-check promo line).
+def test_without_site_the_seed_is_recognised_by_its_dateline() -> None:
+    # No --site: "Liputan6.com, Nur-Sultan - ..." names the site, so Liputan6's own rules apply too (the
+    # fact-check promo line only they remove) and the output is exactly the golden file.
     result = CliRunner().invoke(cli, ["clean", str(shared_path(SEED))])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == expected_lines()
+    explained = CliRunner().invoke(cli, ["clean", "--explain", str(shared_path(SEED))])
+    assert "rules: liputan6 (dateline" in explained.stderr
+    assert explained.stdout == result.stdout
+
+
+def test_site_generic_still_applies_both_languages_shared_rules() -> None:
+    result = CliRunner().invoke(cli, ["clean", "--site", "generic", str(shared_path(SEED))])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert "Advertisement" not in lines and "Baca Juga" not in lines
     assert set(expected_lines()) <= set(lines)
+    assert lines != expected_lines()  # Liputan6's own promo rule is not in the shared ones
 
 
 def _bad_input(path: Path) -> tuple[int, str, str]:
