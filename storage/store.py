@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Row,
     and_,
+    bindparam,
     delete,
     func,
     select,
@@ -161,6 +162,7 @@ class Store(Database):
         # Statements built once per store (save_article runs per article; building is the costly part).
         self._upserts: dict[tuple[tuple[str, ...], bool], Any] = {}
         self._event_insert: Any = None
+        self._lock_stmt: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -210,6 +212,13 @@ class Store(Database):
             # article): a new article costs the SELECT, the upsert (RETURNING its id), its topics, the
             # seen-row delete, its version and its event; an unchanged one the SELECT, the upsert and the
             # seen-row delete.
+            if self.dialect == "postgresql":
+                # SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL's FOR UPDATE below locks only a
+                # row that exists, so two writers of a new article would both see none and both write
+                # version 1. This lock, per article for the transaction, makes the second wait and then
+                # read the first one's row.
+                conn.execute(self._article_lock(), {"source": article.source,
+                                                    "article_id": article.article_id})
             columns = [a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches]
             if linker is None:
                 query = select(*columns).with_for_update()
@@ -286,6 +295,12 @@ class Store(Database):
                 event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change,
                                            development)
         return SaveResult(status=status, version_no=version_no, event_id=event_id)
+
+    def _article_lock(self) -> Any:
+        if self._lock_stmt is None:
+            self._lock_stmt = select(func.pg_advisory_xact_lock(
+                func.hashtext(bindparam("source")), func.hashtext(bindparam("article_id"))))
+        return self._lock_stmt
 
     def _upsert_returning_id(self, conn: Connection, values: dict[str, Any], update_columns: Sequence[str],
                              known_id: int | None) -> int:

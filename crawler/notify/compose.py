@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crawler.core.errors import ConfigError
 from crawler.notify import templates
 from crawler.notify.events import AlertEvent
+from crawler.notify.headers import ALERT_POLICY
 from crawler.notify.sanitize import header_text, line_text, mailbox
 
 DEFAULT_DOMAIN = "newswatch.invalid"
@@ -118,7 +119,7 @@ def _recipients(to: Recipients) -> list[Address]:
 
 def _base_message(*, subject: str, to: Recipients, from_address: str, message_id: str,
                   now: datetime | None, zone: tzinfo) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=ALERT_POLICY)  # folds the Subject without an empty first line
     msg["Subject"] = header_text(subject, limit=250)
     msg["From"] = mailbox(from_address, what="sender")
     msg["To"] = _recipients(to)

@@ -3,52 +3,23 @@ PostgreSQL; its event names the other coverage; a new version keeps its developm
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from crawler.story.developments import DevelopmentLinker
 from storage import Store
 from tests.storage.helpers import FETCHED, KZ_MATCH, classify, sqlite_url
 from tests.story.test_developments import BBC_DETAINED, BBC_WITHDRAWAL, LIPUTAN6_DETAINED
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
-
-def _postgres() -> Iterator[str]:
-    pytest.importorskip("psycopg")
-    name = f"nw_link_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as exc:  # no server here: the SQLite run still covers the logic
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not available: {exc.__class__.__name__}")
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "nw.db")
-        opened = Store.open(url)
-        yield opened
-        opened.close()
-    else:
-        for url in _postgres():
-            opened = Store.open(url)
-            yield opened
-            opened.close()
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    opened = Store.open(db_url)
+    yield opened
+    opened.close()
 
 
 def save(store: Store, article, linker: DevelopmentLinker | None = None, topics=KZ_MATCH):  # type: ignore[no-untyped-def]
