@@ -195,6 +195,7 @@ class Subscription:
     digest: str  # "hourly" | "daily"
     digest_at: str  # "HH:MM"
     timezone: str
+    per: str = "article"  # "article": an alert per article; "development": one per development
 
 
 @dataclass(frozen=True)
@@ -800,6 +801,7 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
             mode=t.string("mode", "immediate", choices=("immediate", "digest")),
             digest=t.string("digest", "daily", choices=("hourly", "daily")),
             digest_at=digest_at, timezone=timezone,
+            per=t.string("per", "article", choices=("article", "development")),
         ))
         t.done()
     return tuple(out)
