@@ -280,6 +280,36 @@ def _m0007_articles_search_pg(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+def _m0008_developments(conn: Connection) -> None:
+    # Developments (crawler/story/developments.py): one row per development, one membership row per stored
+    # article with the signals of its link and the features later articles are compared with.
+    md = MetaData()
+    Table("articles", md, Column("id", Integer, primary_key=True))  # referenced only, never created here
+    developments = Table(
+        "developments", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("title", Text),
+        Column("first_reported_at", Text),
+        Column("last_reported_at", Text),
+        Column("created_at", Text, nullable=False),
+        Column("updated_at", Text, nullable=False),
+    )
+    Index("ix_developments_last_reported", developments.c.last_reported_at)
+    members = Table(
+        "development_articles", md,
+        Column("article_pk", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+        Column("development_id", Integer, ForeignKey("developments.id", ondelete="CASCADE"), nullable=False),
+        Column("linked_pk", Integer),
+        Column("score", Float, nullable=False),
+        Column("signals", Text, nullable=False),
+        Column("features", Text, nullable=False),
+        Column("joined_at", Text, nullable=False),
+    )
+    Index("ix_development_articles_development", members.c.development_id)
+    developments.create(conn)
+    members.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core_tables", _m0001_core_tables),
     Migration("0002_events_outbox", _m0002_events_outbox),
@@ -288,6 +318,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_runs_last_event", _m0005_runs_last_event),
     Migration("0006_timeline_indexes", _m0006_timeline_indexes),
     Migration("0007_articles_search_pg", _m0007_articles_search_pg),
+    Migration("0008_developments", _m0008_developments),
 )
 
 HEAD = MIGRATIONS[-1].name
