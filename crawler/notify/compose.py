@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crawler.core.errors import ConfigError
 from crawler.notify import templates
 from crawler.notify.events import AlertEvent
+from crawler.notify.headers import ALERT_POLICY
 from crawler.notify.sanitize import header_text, line_text, mailbox
 
 DEFAULT_DOMAIN = "newswatch.invalid"
@@ -118,7 +119,7 @@ def _recipients(to: Recipients) -> list[Address]:
 
 def _base_message(*, subject: str, to: Recipients, from_address: str, message_id: str,
                   now: datetime | None, zone: tzinfo) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=ALERT_POLICY)  # folds the Subject without an empty first line
     msg["Subject"] = header_text(subject, limit=250)
     msg["From"] = mailbox(from_address, what="sender")
     msg["To"] = _recipients(to)
@@ -192,8 +193,8 @@ def compose_digest(events: Iterable[EventLike], *, to: Recipients, from_address:
     if not unique:
         raise ValueError("a digest needs at least one event")
     zone = resolve_timezone(timezone)
-    new = _newest_first([e for e in unique.values() if e.kind == "new"])
-    updated = _newest_first([e for e in unique.values() if e.kind == "updated"])
+    new = newest_first([e for e in unique.values() if e.kind == "new"])
+    updated = newest_first([e for e in unique.values() if e.kind == "updated"])
     topic_text = header_text(topic, limit=80)
     if new:
         subject = f"{SUBJECT_PREFIX} {_count(len(new), 'new article')} on {topic_text}"
@@ -260,7 +261,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _newest_first(events: list[AlertEvent]) -> list[AlertEvent]:
+def newest_first(events: list[AlertEvent]) -> list[AlertEvent]:
+    """Events by publication time, newest first; unknown times last."""
     def key(ev: AlertEvent) -> tuple[int, float]:
         try:
             moment = datetime.fromisoformat(ev.published_at or "")

@@ -114,6 +114,11 @@ def use_templates_dir(templates_dir: Path | None) -> Iterator[None]:
         _templates_dir.reset(token)
 
 
+def current_templates_dir() -> Path | None:
+    """The user's templates directory in force for this context (None: packaged templates only)."""
+    return _templates_dir.get()
+
+
 def with_config_templates(func: F) -> F:
     """Decorate a function of (store, config, ...) to render its mails with config.alerts.templates_dir."""
     @wraps(func)
