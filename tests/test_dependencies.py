@@ -3,9 +3,9 @@
 A package that arrives only as somebody else's dependency can vanish in their next release; declaring it (with
 a range) keeps a fresh install working. Every module of crawler/ (the demo aside), spiders/ and storage/ may
 use the runtime dependencies only; the demo also its `demo` extra; tests and benchmarks every extra. The
-constraints file pins every package a `.[dev,demo]` install pulls in, each pin inside its declared range, and
-the environment the tests run in holds exactly those versions (`make setup` installs with `-c
-constraints.txt`; `make constraints` refreshes it, see docs/DEVELOPING.md).
+constraints file pins every package an install with the extras pulls in, each pin inside its declared
+range, and the environment the tests run in holds exactly those versions (`make setup` installs with
+`-c constraints.txt`; `make constraints` refreshes it, see docs/DEVELOPING.md).
 """
 
 from __future__ import annotations
@@ -107,13 +107,13 @@ def _pins() -> dict[str, str]:
 def _declared() -> list[Requirement]:
     project = _project()
     specs = list(project["dependencies"])
-    specs += [spec for extra in ("dev", "demo") for spec in project["optional-dependencies"][extra]]
+    specs += [spec for extra in project.get("optional-dependencies", {}).values() for spec in extra]
     return [Requirement(spec) for spec in specs]
 
 
 def _install_closure() -> dict[str, str]:
-    """Every distribution a `.[dev,demo]` install pulls in (name -> installed version), following the
-    installed packages' own requirements whose markers hold here."""
+    """Every distribution an install with every extra pulls in (name -> installed version), following the
+    installed packages' own requirements whose markers hold here; an extra not installed here is skipped."""
     seen: dict[str, str] = {}
     todo = [(req, ()) for req in _declared()]
     while todo:
