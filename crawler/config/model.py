@@ -198,6 +198,7 @@ class Subscription:
     timezone: str
     # Apprise URLs (chat, webhooks), secrets as ${ENV} / ${file:PATH} placeholders: crawler/config/channels.py
     channels: tuple[str, ...] = ()
+    per: str = "article"  # "article": an alert per article; "development": one per development
 
 
 @dataclass(frozen=True)
@@ -806,6 +807,7 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
             mode=t.string("mode", "immediate", choices=("immediate", "digest")),
             digest=t.string("digest", "daily", choices=("hourly", "daily")),
             digest_at=digest_at, timezone=timezone, channels=channels,
+            per=t.string("per", "article", choices=("article", "development")),
         ))
         t.done()
     return tuple(out)
