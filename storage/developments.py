@@ -91,14 +91,16 @@ def refresh_features(conn: Connection, linker: Linker, article: Article, article
 
 
 def coverage(conn: Connection, development_id: int, article_pk: int) -> dict[str, Any]:
-    """What an alert says about an article's development: the other articles in it, earliest first."""
+    """What an alert says about an article's development: the other articles in it, earliest first, and
+    whether this article started it (a subscriber of one alert per development hears of that one)."""
     a, m = s.articles, s.development_articles
     rows = conn.execute(
         select(a.c.id, a.c.source, a.c.article_id, a.c.title, a.c.url, a.c.language,
                func.coalesce(a.c.published_utc, a.c.first_seen_at).label("dated"))
         .join(m, m.c.article_pk == a.c.id).where(m.c.development_id == development_id, a.c.id != article_pk)
         .order_by("dated", a.c.id).limit(20)).all()
-    return {"id": development_id, "others": [
+    linked = conn.scalar(select(m.c.linked_pk).where(m.c.article_pk == article_pk))
+    return {"id": development_id, "started": linked is None, "others": [
         {"source": r.source, "article_id": r.article_id, "title": r.title, "url": r.url,
          "language": r.language, "published_utc": r.dated} for r in rows]}
 

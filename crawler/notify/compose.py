@@ -173,8 +173,47 @@ def compose_immediate(event: EventLike, *, to: Recipients, from_address: str, ti
         msg["In-Reply-To"] = root
         msg["References"] = root
     published = format_time(ev.published_at, zone)
-    return _with_parts(msg, templates.immediate_text(ev, source_name(ev.source), published),
-                       templates.immediate_html(ev, source_name(ev.source), published))
+    also = also_reported(ev)
+    return _with_parts(msg, templates.immediate_text(ev, source_name(ev.source), published, also),
+                       templates.immediate_html(ev, source_name(ev.source), published, also))
+
+
+ALSO_REPORTED_MAX = 5
+
+
+def also_reported(ev: AlertEvent, limit: int = ALSO_REPORTED_MAX) -> list[templates.AlsoReported]:
+    """The development's other coverage, each as "Also reported by BBC News 3 h earlier" (relative to this
+    article's publication), with its title and link; earliest first, at most `limit`."""
+    out = []
+    for other in ev.coverage[:limit]:
+        when = _relative(other.published_at, ev.published_at)
+        summary = f"Also reported by {source_name(other.source)}" + (f" {when}" if when else "")
+        out.append(templates.AlsoReported(summary, other.title or f"{other.source}:{other.article_id}",
+                                          other.url))
+    return out
+
+
+def _relative(other: str | None, this: str | None) -> str | None:
+    """"3 h earlier", "40 min later", "at the same time"; None when either time is unknown."""
+    try:
+        first = datetime.fromisoformat((other or "").replace("Z", "+00:00"))
+        second = datetime.fromisoformat((this or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if first.tzinfo is None:
+        first = first.replace(tzinfo=UTC)
+    if second.tzinfo is None:
+        second = second.replace(tzinfo=UTC)
+    minutes = round((second - first).total_seconds() / 60)
+    if abs(minutes) < 1:
+        return "at the same time"
+    if abs(minutes) < 60:
+        amount = f"{abs(minutes)} min"
+    elif abs(minutes) < 48 * 60:
+        amount = f"{round(abs(minutes) / 60)} h"
+    else:
+        amount = f"{round(abs(minutes) / 1440)} days"
+    return f"{amount} earlier" if minutes > 0 else f"{amount} later"
 
 
 def compose_digest(events: Iterable[EventLike], *, to: Recipients, from_address: str,
@@ -209,7 +248,8 @@ def compose_digest(events: Iterable[EventLike], *, to: Recipients, from_address:
     left_out = len(new) + len(updated) - len(listed_new) - len(listed_updated)
 
     def rows(items: list[AlertEvent]) -> list[templates.DigestRow]:
-        return [templates.DigestRow(e, source_name(e.source), format_time(e.published_at, zone))
+        return [templates.DigestRow(e, source_name(e.source), format_time(e.published_at, zone),
+                                    also_reported(e, limit=2))
                 for e in items]
 
     return _with_parts(msg, templates.digest_text(topic, rows(listed_new), rows(listed_updated), left_out),

@@ -112,16 +112,32 @@ def subscription_key(sub: Subscription) -> str:
              sub.digest_at, sub.timezone]
     if sub.channels:  # appended only when present: keys of e-mail-only subscriptions stay as they were
         parts.append(",".join(sub.channels))
+    if sub.per != "article":  # keys of subscriptions written before `per` existed stay as they were
+        parts.append(sub.per)
     text = "\x00".join(parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def matches(sub: Subscription, event: Event) -> bool:
-    """Whether a subscription wants an event: its sources (empty: all) and topics (empty: all)."""
+    """Whether a subscription wants an event: its sources (empty: all) and topics (empty: all), and for
+    `per = "development"` only the first report of each development."""
     if sub.sources and event.source not in sub.sources:
         return False
     topics = set(event.payload.get("topics") or [])
-    return not sub.topics or bool(topics.intersection(sub.topics))
+    if sub.topics and not topics.intersection(sub.topics):
+        return False
+    return sub.per != "development" or first_of_development(sub, event)
+
+
+def first_of_development(sub: Subscription, event: Event) -> bool:
+    """For a subscription of one alert per development: whether this event is the one it hears of, the
+    development's first report among the sources it follows (its later reports are named in that alert's
+    "Also reported by" lines only when they were there first; they are not sent again)."""
+    development = event.payload.get("development")
+    if not isinstance(development, Mapping) or development.get("started", True):
+        return True
+    others = [o for o in development.get("others") or [] if isinstance(o, Mapping)]
+    return not any(not sub.sources or o.get("source") in sub.sources for o in others)
 
 
 def next_digest_time(sub: Subscription, after: datetime) -> datetime:
@@ -234,7 +250,15 @@ def alert_payload(event: Event) -> dict[str, Any]:
     return {"event_id": str(event.id), "kind": event.kind, "source": event.source,
             "article_id": event.article_id, "url": p.get("url") or "", "title": p.get("title"),
             "lead": p.get("lead"), "published_at": p.get("published_at"), "topics": p.get("topics") or [],
-            "terms": p.get("terms") or [], "diff": diff or None}
+            "terms": p.get("terms") or [], "diff": diff or None, "coverage": coverage_of(p)}
+
+
+def coverage_of(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The other articles of the event's development, as the alert names them ("Also reported by ...")."""
+    development = payload.get("development") or {}
+    return [{"source": o.get("source"), "article_id": o.get("article_id"), "title": o.get("title"),
+             "url": o.get("url"), "published_at": o.get("published_utc")}
+            for o in development.get("others") or [] if isinstance(o, Mapping)]
 
 
 def compose_deliveries(rows: Sequence[Delivery], from_address: str, now: datetime) -> list[Outgoing]:
