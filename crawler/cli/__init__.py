@@ -17,7 +17,11 @@ from crawler.cli import logs
 from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
+<<<<<<< HEAD
                     "serve", "db")
+=======
+                    "serve", "developments")
+>>>>>>> main
 
 
 class NewswatchGroup(click.Group):
