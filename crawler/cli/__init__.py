@@ -17,11 +17,7 @@ from crawler.cli import logs
 from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
-<<<<<<< HEAD
-                    "serve", "db")
-=======
-                    "serve", "developments")
->>>>>>> main
+                    "serve", "developments", "db")
 
 
 class NewswatchGroup(click.Group):
