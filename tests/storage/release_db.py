@@ -12,14 +12,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
-
-from storage import schema
 
 DATA = Path(__file__).resolve().parent / "data"
 RELEASE_MIGRATIONS = ("0001_core_tables", "0002_events_outbox", "0003_articles_fts",
                       "0004_deliveries_and_health", "0005_runs_last_event", "0006_timeline_indexes")
+Snapshot = dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]
 SERIAL_TABLES = ("articles", "article_versions", "crawl_runs", "events", "deliveries", "health_notices")
 
 _ROWS = [
@@ -124,12 +123,22 @@ def build_release_database(url: str) -> None:
         engine.dispose()
 
 
-def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the declared schema, columns in declared order, sorted."""
+def snapshot(url: str, like: Snapshot | None = None) -> Snapshot:
+    """Every row of every table, sorted: the tables and columns there now, or those of `like` (an earlier
+    snapshot, so that rows are compared over what the release had whatever later revisions add)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return {t.name: sorted((tuple(r) for r in conn.execute(t.select())), key=repr)
-                    for t in schema.metadata.sorted_tables}
+            if like is None:
+                inspector = inspect(conn)
+                shape = {name: tuple(c["name"] for c in inspector.get_columns(name))
+                         for name in inspector.get_table_names() if not name.startswith("articles_fts")}
+            else:
+                shape = {name: columns for name, (columns, _rows) in like.items()}
+            taken: Snapshot = {}
+            for name, columns in shape.items():
+                rows = conn.execute(text(f"SELECT {', '.join(columns)} FROM {name}"))
+                taken[name] = (columns, sorted((tuple(r) for r in rows), key=repr))
+            return taken
     finally:
         engine.dispose()
