@@ -46,7 +46,7 @@ GONE_STATUSES = (404, 410)
 _FRONT_PAGE = re.compile(r"^/?([a-z0-9-]+/?)?$", re.I)
 _MAX_ARTICLE_REDIRECTS = 5
 # Listing kinds broad enough that the title/lead pre-filter pays off (tag pages are topical already).
-DEFAULT_PREFILTER_ON = ("index", "feed", "sitemap", "topic")
+DEFAULT_PREFILTER_ON = ("index", "feed", "sitemap", "topic", "listing")
 
 
 def _truthy(value: Any) -> bool:
@@ -70,7 +70,8 @@ class NewsSpider(scrapy.Spider):
         self.exhaustive = _truthy(exhaustive)
         self.max_pages_arg = int(max_pages) if max_pages else None
         self.arguments = {k: v for k, v in kwargs.items() if k in {
-            "feeds", "tags", "tag_url", "topics", "sitemaps", "index_url", "allowed_hosts", "terms"}}
+            "feeds", "tags", "tag_url", "topics", "listings", "sitemaps", "index_url", "allowed_hosts",
+            "terms"}}
         self.seen_ids: set[str] = set()
         self.series_ids: dict[str, set[str]] = {}
         # Until configure() runs (from_crawler does it): argument-only settings, nothing allowed.
@@ -134,6 +135,22 @@ class NewsSpider(scrapy.Spider):
     def sitemap_requests(self) -> Iterator[scrapy.Request]:
         for url in self.config.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, meta={"nw_kind": "sitemap"})
+
+    def index_days(self) -> list[date]:
+        """The days the date index is walked for: since..until, newest first (today when neither is set)."""
+        until = self.until or datetime.now(self.zone).date()
+        since = self.since or until
+        return dates.days(since, until)
+
+    def index_requests(self) -> Iterator[scrapy.Request]:
+        if not self.config.index_url:
+            self.logger.warning("exhaustive crawl asked for, but no index_url is configured for %s",
+                                self.source)
+            return
+        for day in self.index_days():
+            listing = self.config.index_listing(day)
+            if listing is not None:
+                yield from self.listing_requests([listing], "index", {"nw_day": day.isoformat()})
 
     # -- discovery callbacks --
     def parse_feed(self, response: Response) -> Iterator[Any]:
