@@ -651,6 +651,11 @@ def _sources(t: _Table) -> dict[str, SourceConfig]:
                               "needs its hosts, article_url and a way in", "allowed_hosts")
             s.data = {**copy.deepcopy(dict(outlets.OUTLET_DEFAULTS)), **s.data}
         sources[name] = _source(name, s)
+    try:
+        outlets.check_hosts_unshared({n: s.allowed_hosts for n, s in sources.items() if not s.builtin})
+    except outlets.OutletProblem as exc:
+        name, key = exc.key.split(".", 1)
+        raise t.table(name).error(exc.problem, key) from None
     t.done()
     return sources
 
