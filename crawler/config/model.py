@@ -32,7 +32,7 @@ LOCAL_CONFIG = "newswatch.toml"
 KNOWN_SOURCES = outlets.BUILTIN_SOURCES  # sources with code; any other [sources.NAME] is an outlet
 # Part of Config.topics_fingerprint: bump it when relevance.py changes how topics are evaluated, so stored
 # verdicts are re-evaluated just as after an edit of a topic.
-TOPIC_RULES_VERSION = 1
+TOPIC_RULES_VERSION = 2  # 2: an active development lowers the bar (story/relevance.py)
 
 _DEFAULTS_LABEL = "defaults.toml"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -651,6 +651,11 @@ def _sources(t: _Table) -> dict[str, SourceConfig]:
                               "needs its hosts, article_url and a way in", "allowed_hosts")
             s.data = {**copy.deepcopy(dict(outlets.OUTLET_DEFAULTS)), **s.data}
         sources[name] = _source(name, s)
+    try:
+        outlets.check_hosts_unshared({n: s.allowed_hosts for n, s in sources.items() if not s.builtin})
+    except outlets.OutletProblem as exc:
+        name, key = exc.key.split(".", 1)
+        raise t.table(name).error(exc.problem, key) from None
     t.done()
     return sources
 
