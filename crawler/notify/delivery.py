@@ -86,13 +86,15 @@ class DeliveryReport:
     messages: int = 0  # mails the server accepted
     notices_sent: int = 0
     notices_failed: int = 0
+    unwanted: int = 0  # pending rows skipped: their topic is off or their subscription gone
     errors: list[str] = field(default_factory=list)  # one line per failed attempt (no password)
 
     def summary(self) -> str:
         return (f"sent {self.sent} ({self.messages} message(s)), retrying {self.retrying}, "
                 f"failed {self.failed + self.gave_up}, deferred {self.deferred}, new deliveries "
                 f"{self.fanned_out}, baseline skipped {self.skipped}, events waiting for a first crawl "
-                f"{self.waiting_events}, health notices sent {self.notices_sent}")
+                f"{self.waiting_events}, health notices sent {self.notices_sent}"
+                + (f", skipped as no longer wanted {self.unwanted}" if self.unwanted else ""))
 
 
 def smtp_settings_for(config: Config) -> SmtpSettings:
@@ -127,6 +129,45 @@ def matches(sub: Subscription, event: Event) -> bool:
     if sub.topics and not topics.intersection(sub.topics):
         return False
     return sub.per != "development" or first_of_development(sub, event)
+
+
+def unwanted_reason(row: Delivery, config: Config) -> str | None:
+    """Why the config no longer wants a pending delivery row sent, or None while it does.
+
+    Rows are fanned out when an event is stored; the config may change before they are sent (a digest waits
+    for its hour, a retry for its backoff). A row is still wanted while its event has an enabled topic (when
+    it has topics at all: a topic switched off with `enabled = false`, or removed, is not watched any more)
+    and some subscription of its recipient matches the event's source and those topics.
+    """
+    event = row.event
+    topics = [str(t) for t in event.payload.get("topics") or []]
+    live = {t for t in topics if t in config.topics and config.topics[t].enabled}
+    if topics and not live:
+        return f"topic switched off or removed: {', '.join(sorted(set(topics)))}"
+    key = row.recipient if channels.is_channel(row.recipient) else row.recipient.lower()
+    for sub in config.subscriptions:
+        recipients = {*(a.lower() for a in sub.to), *sub.channels}
+        if key not in recipients or (sub.sources and event.source not in sub.sources):
+            continue
+        if not sub.topics or live.intersection(sub.topics) or not topics:
+            return None
+    return f"no subscription of {row.recipient} wants it any more"
+
+
+def skip_unwanted(store: Store, config: Config, now: datetime) -> int:
+    """Record pending rows the config no longer wants as skipped (see unwanted_reason); how many."""
+    reasons: dict[str, list[int]] = {}
+    for row in store.deliveries.pending():
+        reason = unwanted_reason(row, config)
+        if reason is not None:
+            reasons.setdefault(reason, []).append(row.id)
+    skipped = 0
+    for reason, ids in reasons.items():
+        done = store.deliveries.mark_skipped(ids, now, reason)
+        if done:
+            log.info("skipped %d alert delivery(ies): %s", done, reason)
+        skipped += done
+    return skipped
 
 
 def first_of_development(sub: Subscription, event: Event) -> bool:
@@ -348,6 +389,7 @@ def deliver(store: Store, config: Config, *, now: datetime | None = None,
     now = _aware(now or datetime.now(UTC))
     report = DeliveryReport()
     report.fanned_out, report.skipped, report.waiting_events = fan_out(store, config, now)
+    report.unwanted = skip_unwanted(store, config, now)
 
     cutoff = now - timedelta(hours=config.alerts.give_up_after_hours)
     report.gave_up = store.deliveries.give_up(cutoff, now, config.alerts.give_up_after_hours)
@@ -505,6 +547,7 @@ def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None
                              status="pending", created_at=utc_iso(now), scheduled_at=new.scheduled_at,
                              due_at=new.scheduled_at, attempts=0, last_error=None, sent_at=None,
                              message_id=None))
+    rows = [row for row in rows if unwanted_reason(row, config) is None]  # what deliver would skip
     outgoing = [*compose_notices(store.notices.all("pending"), sender, now),
                 *compose_deliveries(rows, sender, now)]
     out_dir.mkdir(parents=True, exist_ok=True)
