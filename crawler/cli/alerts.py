@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from crawler.config import Config, load_config
+from crawler.cli.configuring import load
+from crawler.config import Config
 from crawler.notify.compose import compose_test
 from crawler.notify.delivery import deliver, preview, smtp_settings_for
 from crawler.notify.smtp import send
@@ -51,7 +52,7 @@ def alerts() -> None:
 @click.option("--to", "to", required=True, metavar="ADDRESS", help="Where to send the test message.")
 def test_command(config_path: str | None, db_url: str | None, to: str) -> None:
     """Send a test e-mail through the configured SMTP server."""
-    config = load_config(config_path)
+    config = load(config_path)
     settings = smtp_settings_for(config)
     message = compose_test(to, settings.from_address)
     result = send(settings, message, [to])
@@ -67,7 +68,7 @@ def test_command(config_path: str | None, db_url: str | None, to: str) -> None:
               default=DEFAULT_PREVIEW_DIR, show_default=True, help="Directory for the .eml files.")
 def preview_command(config_path: str | None, db_url: str | None, out_dir: Path) -> None:
     """Write the next pending alert e-mails as .eml files, without sending or changing anything."""
-    config = load_config(config_path)
+    config = load(config_path)
     with opened(config, db_url) as store:
         written = preview(store, config, out_dir)
     for path in written:
@@ -79,7 +80,7 @@ def preview_command(config_path: str | None, db_url: str | None, out_dir: Path) 
 @common_options
 def deliver_command(config_path: str | None, db_url: str | None) -> None:
     """Send the alerts that are due now (what the watch daemon does after each crawl)."""
-    config = load_config(config_path)
+    config = load(config_path)
     with opened(config, db_url) as store:
         report = deliver(store, config)
     for error in dict.fromkeys(report.errors):
