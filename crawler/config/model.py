@@ -38,6 +38,7 @@ from pydantic.dataclasses import dataclass
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError
 
 KNOWN_SOURCES = ("liputan6", "bbc")
@@ -418,15 +419,36 @@ def _addresses(value: Any) -> Any:
     return (value,) if isinstance(value, str) else value
 
 
+def _channel(url: str) -> str:
+    trouble = channel_problem(url)
+    if trouble:
+        raise invalid(trouble)
+    return url
+
+
+def _once_each(urls: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(urls)) != len(urls):
+        raise invalid("lists a channel twice")
+    return urls
+
+
+# Apprise URLs (chat, webhooks), secrets as ${ENV} / ${file:PATH} placeholders: crawler/config/channels.py
+Channels = Annotated[tuple[Annotated[Str, AfterValidator(_channel)], ...], AfterValidator(_once_each)]
+
+
 @dataclass(frozen=True, config=SECTION)
 class Subscription:
-    to: Annotated[tuple[Email, ...], BeforeValidator(_addresses), Field(min_length=1)]
+    """One recipient list. `to` or `channels` must name somewhere to deliver (Config checks, with the key)."""
+
+    to: Annotated[tuple[Email, ...], BeforeValidator(_addresses)] = ()
     topics: tuple[Text, ...] = ()  # empty: every topic
     sources: tuple[Text, ...] = ()  # empty: every source
     mode: Literal["immediate", "digest"] = "immediate"
     digest: Literal["hourly", "daily"] = "daily"
     digest_at: Annotated[Str, AfterValidator(_hhmm)] = "08:00"
     timezone: TimeZone = "UTC"
+    channels: Channels = ()
+    per: Literal["article", "development"] = "article"  # "development": one alert per development
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -447,6 +469,8 @@ class AlertsConfig:
     health: HealthConfig
     # Jinja2 templates replacing the packaged mail templates of the same file name; None: packaged only.
     templates_dir: Annotated[Path | None, BeforeValidator(_empty_is_none)] = None
+    # Channel URLs (as in a subscription's channels) that get the crawl-health notices too.
+    admin_channels: Channels = ()
 
     @field_validator("templates_dir")
     @classmethod
@@ -530,6 +554,11 @@ class Config:
                         table = _topic_keywords(key, table)
                 named[key] = table
             data[section] = named
+        subscriptions = data.get("subscriptions")
+        for index, sub in enumerate(subscriptions if isinstance(subscriptions, list) else []):
+            if isinstance(sub, Mapping) and not sub.get("to") and not sub.get("channels"):
+                raise KeyedProblem(("subscriptions", index, "to"), "missing" if "to" not in sub
+                                   else "needs at least one address (or channel)")
         smtp = data.get("smtp")
         if isinstance(smtp, Mapping) and "password" in smtp:
             raise KeyedProblem(("smtp", "password"), "passwords are not kept in the config: name an "
