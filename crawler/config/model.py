@@ -38,10 +38,11 @@ from pydantic.dataclasses import dataclass
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from crawler.config import outlets
 from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError
 
-KNOWN_SOURCES = ("liputan6", "bbc")
+KNOWN_SOURCES = outlets.BUILTIN_SOURCES  # sources with code; any other [sources.NAME] is an outlet
 # Part of Config.topics_fingerprint: bump it when relevance.py changes how topics are evaluated, so stored
 # verdicts are re-evaluated just as after an edit of a topic.
 TOPIC_RULES_VERSION = 1
@@ -206,6 +207,12 @@ class CrawlConfig:
         return {setting: getattr(self, key) for key, setting in SCRAPY_SETTING_OF.items()}
 
 
+def _language(value: str | None) -> str | None:
+    if value and not _LANGUAGE.match(value):
+        raise invalid("a language is a lower-case ISO 639 code ('id', 'en')")
+    return value
+
+
 def _host_name(value: str) -> str:
     if not _HOST.match(value) or value.startswith("*."):
         raise invalid(f"not a host name: {value!r}")
@@ -289,6 +296,26 @@ class SourceConfig:
     backfill_since: Day = None
     backfill_until: Day = None
     schedule: ScheduleOverride = ScheduleOverride()
+    # Outlets by configuration (crawler/config/outlets.py); the built-in sources leave them at their defaults.
+    listings: tuple[Text, ...] = ()  # listing URL templates, {page} optional
+    article_url: OptionalStr = None  # regex searched in an URL's path and query: which links are articles
+    article_id: Literal["group", "url"] = "group"  # "group": the pattern's `id` group; "url": canonical URL
+    language: Annotated[OptionalStr, AfterValidator(_language)] = None  # ISO 639-1 hint for the extractor
+
+    @model_validator(mode="after")
+    def _outlet(self) -> SourceConfig:
+        """The outlet keys checked together (crawler/config/outlets.py), the error naming the dotted key."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        try:
+            outlets.check_outlet(self.name, values)
+        except outlets.OutletProblem as exc:
+            key: tuple[str | int, ...] = ("sources", self.name, exc.key) if exc.key else ("sources", self.name)
+            raise KeyedProblem(key, exc.problem) from None
+        return self
+
+    @property
+    def builtin(self) -> bool:
+        return self.name in KNOWN_SOURCES
 
     @field_validator("tags")
     @classmethod
@@ -542,7 +569,7 @@ class Config:
             named = {}
             for key, table in tables.items():
                 if section == "sources" and key not in KNOWN_SOURCES:
-                    raise KeyedProblem((section, key), f"unknown source (known: {', '.join(KNOWN_SOURCES)})")
+                    table = _outlet_table(key, table)
                 if section == "topics" and not _NAME.match(key):
                     raise KeyedProblem((section, key),
                                        "a topic name is lower-case letters, digits, '-' and '_'")
@@ -645,6 +672,22 @@ class Config:
                                   f"{exc.strerror or exc}") from exc
             return text.rstrip("\r\n") or None
         return None
+
+
+def _outlet_table(name: str, table: Any) -> Any:
+    """A source without code: its name checked, the keys it leaves out filled from outlets.OUTLET_DEFAULTS
+    (the built-in sources have theirs in defaults.toml); its hosts have no default."""
+    try:
+        outlets.check_name(name)
+    except outlets.OutletProblem as exc:
+        raise KeyedProblem(("sources", name), exc.problem) from None
+    if not isinstance(table, Mapping):
+        return table
+    if "allowed_hosts" not in table:
+        raise KeyedProblem(("sources", name, "allowed_hosts"),
+                           f"missing: {name} is not a built-in source ({', '.join(KNOWN_SOURCES)}), so it "
+                           "needs its hosts, article_url and a way in")
+    return {**dict(outlets.OUTLET_DEFAULTS), **table}
 
 
 def _topic_keywords(topic: str, table: Mapping[str, Any]) -> dict[str, Any]:

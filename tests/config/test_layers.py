@@ -83,7 +83,7 @@ def test_every_key_is_overridable_from_the_environment_with_typed_values(
      "$NEWSWATCH_CRAWL__DOWNLOAD_DELAY: crawl.download_delay: expected a number, got the string 'fast'"),
     ("NEWSWATCH_SMTP__PORT", "99999", "$NEWSWATCH_SMTP__PORT: smtp.port: must be at most 65535"),
     ("NEWSWATCH_SOURCES__CNN__ENABLED", "true",
-     "$NEWSWATCH_SOURCES__CNN__ENABLED: sources.cnn: unknown source"),
+     "$NEWSWATCH_SOURCES__CNN__ENABLED: sources.cnn.allowed_hosts: missing: cnn is not a built-in source"),
 ])
 def test_a_bad_environment_value_is_one_line_naming_the_variable(
         monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:

@@ -243,8 +243,10 @@ class ArticlePage:
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD object on the page, @graph members flattened; malformed blocks are skipped."""
         found: list[dict[str, Any]] = []
+        # Liputan6's current desktop page holds its JSON-LD in script#rich-card, whatever its type says.
         scripts = [el for el in self.tree.getroottree().getroot().iter("script")
-                   if el.get("type") == "application/ld+json"]
+                   if (el.get("type") or "").split(";")[0].strip().lower() == "application/ld+json"
+                   or el.get("id") == "rich-card"]
         for raw in (text for el in scripts for text in el.xpath("text()")):
             try:
                 data = load_json(raw)
