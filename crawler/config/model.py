@@ -309,7 +309,7 @@ class SourceConfig:
         try:
             outlets.check_outlet(self.name, values)
         except outlets.OutletProblem as exc:
-            key: tuple[str | int, ...] = ("sources", self.name, exc.key) if exc.key else ("sources", self.name)
+            key: tuple[str | int, ...] = ("sources", self.name, *([exc.key] if exc.key else []))
             raise KeyedProblem(key, exc.problem) from None
         return self
 
