@@ -45,7 +45,7 @@ from crawler.core.errors import ConfigError
 KNOWN_SOURCES = outlets.BUILTIN_SOURCES  # sources with code; any other [sources.NAME] is an outlet
 # Part of Config.topics_fingerprint: bump it when relevance.py changes how topics are evaluated, so stored
 # verdicts are re-evaluated just as after an edit of a topic.
-TOPIC_RULES_VERSION = 1
+TOPIC_RULES_VERSION = 2  # 2: an active development lowers the bar (story/relevance.py)
 DEFAULTS_LABEL = "defaults.toml"
 
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -600,6 +600,12 @@ class Config:
         context = info.context or {}
         object.__setattr__(self, "path", context.get("path"))
         object.__setattr__(self, "origins", dict(context.get("origins") or {}))
+        try:
+            outlets.check_hosts_unshared({n: src.allowed_hosts for n, src in self.sources.items()
+                                          if not src.builtin})
+        except outlets.OutletProblem as exc:
+            name, key = exc.key.split(".", 1)
+            raise KeyedProblem(("sources", name, key), exc.problem) from None
         for name, topic in self.topics.items():
             for source in topic.sources:
                 if source not in self.sources:

@@ -156,6 +156,18 @@ def article_id_for(url: str) -> str | None:
     return rule.article_id(url) if rule is not None else None
 
 
+def names_this_page(canonical: str, fetched: str) -> bool:
+    """Whether a page's canonical link may stand for the page fetched from `fetched`.
+
+    When the fetched address carries an article id, the canonical link must carry the same one: a page that
+    names another article of the source as its canonical (a copy, a mistake, a hostile page) must not take
+    that article's identity, or two pages would overwrite each other's versions for ever. A fetched address
+    without an id (a saved file, a short link) takes the canonical link's word.
+    """
+    fetched_id = article_id_for(fetched)
+    return fetched_id is None or article_id_for(canonical) == fetched_id
+
+
 def is_article_url(url: str) -> bool:
     return article_id_for(url) is not None
 

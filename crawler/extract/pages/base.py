@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 
 from crawler.core.errors import NoArticleError
 from crawler.core.items import Article, Image
-from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of
+from crawler.extract.urls import article_id_for, canonical_url, host_of, names_this_page, site_of
 
 # XHTML pages open with an XML declaration; lxml refuses one naming an encoding in an already decoded str.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
@@ -295,7 +295,8 @@ class ArticlePage:
         if link and link.startswith(("http://", "https://")):
             site = site_of(link)
             same_site = site is not None and site == site_of(self.url_given)
-            if same_site or host_of(link) == host_of(self.url_given):
+            ours = same_site or host_of(link) == host_of(self.url_given)
+            if ours and names_this_page(link, self.url_given):  # never another article's address
                 return canonical_url(link)
         return canonical_url(self.url_given)
 
