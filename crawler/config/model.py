@@ -22,15 +22,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.config import outlets
+from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError
 
 ENV_CONFIG = "NEWSWATCH_CONFIG"
 ENV_DB = "NEWSWATCH_DB"
 LOCAL_CONFIG = "newswatch.toml"
-KNOWN_SOURCES = ("liputan6", "bbc")
+KNOWN_SOURCES = outlets.BUILTIN_SOURCES  # sources with code; any other [sources.NAME] is an outlet
 # Part of Config.topics_fingerprint: bump it when relevance.py changes how topics are evaluated, so stored
 # verdicts are re-evaluated just as after an edit of a topic.
-TOPIC_RULES_VERSION = 1
+TOPIC_RULES_VERSION = 2  # 2: an active development lowers the bar (story/relevance.py)
 
 _DEFAULTS_LABEL = "defaults.toml"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -125,6 +127,15 @@ class SourceConfig:
     backfill_since: date | None
     backfill_until: date | None
     schedule: ScheduleOverride
+    # Outlets by configuration (crawler/config/outlets.py); the built-in sources leave them at their defaults.
+    listings: tuple[str, ...] = ()  # listing URL templates, {page} optional
+    article_url: str | None = None  # regex searched in an URL's path and query: which links are articles
+    article_id: str = "group"  # "group": the pattern's `id` group; "url": drawn from the canonical URL
+    language: str | None = None  # ISO 639-1 hint for the generic extractor
+
+    @property
+    def builtin(self) -> bool:
+        return self.name in KNOWN_SOURCES
 
     def index_page(self, day: date, page: int = 1) -> str | None:
         if not self.index_url:
@@ -195,6 +206,9 @@ class Subscription:
     digest: str  # "hourly" | "daily"
     digest_at: str  # "HH:MM"
     timezone: str
+    # Apprise URLs (chat, webhooks), secrets as ${ENV} / ${file:PATH} placeholders: crawler/config/channels.py
+    channels: tuple[str, ...] = ()
+    per: str = "article"  # "article": an alert per article; "development": one per development
 
 
 @dataclass(frozen=True)
@@ -215,6 +229,8 @@ class AlertsConfig:
     health: HealthConfig
     # Jinja2 templates replacing the packaged mail templates of the same file name; None: packaged only.
     templates_dir: Path | None = None
+    # Channel URLs (as in a subscription's channels) that get the crawl-health notices too.
+    admin_channels: tuple[str, ...] = ()
 
     def retry_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1 for the first retry): doubling, capped."""
@@ -625,10 +641,40 @@ def _sources(t: _Table) -> dict[str, SourceConfig]:
     sources = {}
     for name, s in t.tables():
         if name not in KNOWN_SOURCES:
-            raise t.error(f"unknown source (known: {', '.join(KNOWN_SOURCES)})", name)
+            try:
+                outlets.check_name(name)
+            except outlets.OutletProblem as exc:
+                raise t.error(exc.problem, name) from None
+            # An outlet's table has no packaged defaults: fill in those of outlets.py (a dict we own).
+            if "allowed_hosts" not in s.data:
+                raise s.error(f"missing: {name} is not a built-in source ({', '.join(KNOWN_SOURCES)}), so it "
+                              "needs its hosts, article_url and a way in", "allowed_hosts")
+            s.data = {**copy.deepcopy(dict(outlets.OUTLET_DEFAULTS)), **s.data}
         sources[name] = _source(name, s)
+    try:
+        outlets.check_hosts_unshared({n: s.allowed_hosts for n, s in sources.items() if not s.builtin})
+    except outlets.OutletProblem as exc:
+        name, key = exc.key.split(".", 1)
+        raise t.table(name).error(exc.problem, key) from None
     t.done()
     return sources
+
+
+def _outlet_keys(name: str, t: _Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The outlet keys of a source (crawler/config/outlets.py), checked; errors name the dotted key."""
+    found = {
+        "listings": t.string_list("listings", default=[]),
+        "article_url": t.optional_string("article_url"),
+        "article_id": t.string("article_id", "group"),
+        "language": t.optional_string("language"),
+    }
+    if found["language"] and not _LANGUAGE.match(found["language"]):
+        raise t.error("a language is a lower-case ISO 639 code ('id', 'en')", "language")
+    try:
+        outlets.check_outlet(name, {**values, **found})
+    except outlets.OutletProblem as exc:
+        raise t.error(exc.problem, exc.key or None) from None
+    return found
 
 
 def _source(name: str, t: _Table) -> SourceConfig:
@@ -650,12 +696,13 @@ def _source(name: str, t: _Table) -> SourceConfig:
     since, until = t.day("backfill_since"), t.day("backfill_until")
     if since and until and until < since:
         raise t.error("is before backfill_since", "backfill_until")
+    outlet = _outlet_keys(name, t, {"allowed_hosts": hosts, "index_url": index_url, "tags": tags, **urls})
     source = SourceConfig(
         name=name, enabled=t.boolean("enabled"), allowed_hosts=tuple(h.lower() for h in hosts),
         feeds=urls["feeds"], sitemaps=urls["sitemaps"], index_url=index_url, tag_url=tag_url, tags=tags,
         topic_pages=urls["topic_pages"], max_pages=t.integer("max_pages", low=1, high=1000),
         backfill_since=since, backfill_until=until,
-        schedule=_schedule_override(t.table("schedule", required=False)),
+        schedule=_schedule_override(t.table("schedule", required=False)), **outlet,
     )
     t.done()
     return source
@@ -774,11 +821,12 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
     out = []
     for index, item in enumerate(raw):
         t = _Table(item, ("subscriptions", index), root.origins)
+        channels = _channel_list(t, "channels")
         to_value = t._get("to", lambda v: isinstance(v, str | list), "an address or a list of addresses",
-                          _REQUIRED)
-        to = (to_value,) if isinstance(to_value, str) else t.string_list("to")
-        if not to:
-            raise t.error("needs at least one address", "to")
+                          [] if channels else _REQUIRED)
+        to = (to_value,) if isinstance(to_value, str) else t.string_list("to", default=[])
+        if not to and not channels:
+            raise t.error("needs at least one address (or channel)", "to")
         for address in to:
             if not _EMAIL.match(address):
                 raise t.error(f"not an email address: {address!r}", "to")
@@ -799,10 +847,23 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
             to=to, topics=sub_topics, sources=sub_sources,
             mode=t.string("mode", "immediate", choices=("immediate", "digest")),
             digest=t.string("digest", "daily", choices=("hourly", "daily")),
-            digest_at=digest_at, timezone=timezone,
+            digest_at=digest_at, timezone=timezone, channels=channels,
+            per=t.string("per", "article", choices=("article", "development")),
         ))
         t.done()
     return tuple(out)
+
+
+def _channel_list(t: _Table, name: str) -> tuple[str, ...]:
+    """A list of channel URLs, each checked without its secrets (crawler/config/channels.py)."""
+    urls = t.string_list(name, default=[])
+    for url in urls:
+        trouble = channel_problem(url)
+        if trouble:
+            raise t.error(trouble, name)
+    if len(set(urls)) != len(urls):
+        raise t.error("lists a channel twice", name)
+    return urls
 
 
 def _templates_dir(t: _Table, base_dir: Path) -> Path | None:
@@ -834,6 +895,7 @@ def _alerts(t: _Table, base_dir: Path) -> AlertsConfig:
         retry_backoff_seconds=t.number("retry_backoff_seconds", low=0),
         retry_backoff_max_seconds=t.number("retry_backoff_max_seconds", low=0),
         admin_address=admin, health=health, templates_dir=_templates_dir(t, base_dir),
+        admin_channels=_channel_list(t, "admin_channels"),
     )
     if alerts.retry_backoff_max_seconds < alerts.retry_backoff_seconds:
         raise t.error("must not be below retry_backoff_seconds", "retry_backoff_max_seconds")
