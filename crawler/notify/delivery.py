@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 from crawler.config import Config, Subscription
 from crawler.core.errors import ConfigError
 from crawler.notify import channels
-from crawler.notify.chat import ChatMessage, chat_digest, chat_health, chat_immediate
+from crawler.notify.chat import ChatMessage, chat_digest, chat_health, chat_immediate, short_time
 from crawler.notify.compose import (
     compose_digest,
     compose_health,
@@ -101,7 +101,7 @@ def smtp_settings_for(config: Config) -> SmtpSettings:
     """SMTP client settings from the config; the password is read now from its env var or secret file."""
     smtp = config.smtp
     username = smtp.username or None
-    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security,  # type: ignore[arg-type]
+    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security,
                         username=username, password=config.smtp_password() if username else None,
                         timeout=smtp.timeout, from_address=smtp.from_address)
 
@@ -343,10 +343,11 @@ def _compose_chat(kind: str, recipient: str, rows: Sequence[Delivery], ids: tupl
         if kind == "immediate":
             ev = events[0]
             chat = chat_immediate(ev, flavour, source=source_name(ev.source),
-                                  published=format_time(ev.published_at, zone))
+                                  published=short_time(format_time(ev.published_at, zone)))
         else:
             unique = list({e.event_id: e for e in events}.values())
-            digest_rows = {k: [DigestRow(e, source_name(e.source), format_time(e.published_at, zone))
+            digest_rows = {k: [DigestRow(e, source_name(e.source),
+                                         short_time(format_time(e.published_at, zone)))
                                for e in newest_first([e for e in unique if e.kind == k])]
                            for k in ("new", "updated")}
             chat = chat_digest(rows[0].label, digest_rows["new"], digest_rows["updated"], flavour)
@@ -529,9 +530,9 @@ def send_notices(store: Store, config: Config, *, now: datetime | None = None,
 @with_config_templates  # mails in the user's templates_dir style
 def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None = None,
             from_address: str | None = None) -> list[Path]:
-    """Write the mails the next deliveries would send as .eml files in `out_dir`, sending and changing
-    nothing: pending delivery rows (due or not) and the outbox events fan-out would add, plus queued health
-    notices. Returns the files written, in sending order."""
+    """Write the mails the next deliveries would send as .eml files in `out_dir` (channel messages as
+    .chat.txt), sending and changing nothing: pending delivery rows (due or not) and the outbox events
+    fan-out would add, plus queued health notices. Returns the files written, in sending order."""
     now = _aware(now or datetime.now(UTC))
     sender = from_address or config.smtp.from_address
     rows = list(store.deliveries.pending())
@@ -551,7 +552,14 @@ def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None
                 *compose_deliveries(rows, sender, now)]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for number, item in enumerate((o for o in outgoing if o.message is not None), start=1):
+    ready = (o for o in outgoing if o.message is not None or o.chat is not None)
+    for number, item in enumerate(ready, start=1):
+        if item.chat is not None:  # a channel message: its URL as written (no secret), title and body
+            path = out_dir / f"{number:03d}-{item.kind}-{channels.scheme_of(item.recipient)}.chat.txt"
+            path.write_text(f"To: {item.recipient}\nFormat: {item.chat.flavour}\nTitle: {item.chat.title}\n\n"
+                            f"{item.chat.body}\n", encoding="utf-8")
+            written.append(path)
+            continue
         assert item.message is not None
         safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in item.recipient)
         path = out_dir / f"{number:03d}-{item.kind}-{safe}.eml"
