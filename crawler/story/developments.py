@@ -33,7 +33,7 @@ from typing import Any
 
 from crawler.core.items import Article
 from crawler.story.relevance import fold
-from storage.records import LinkCandidate, LinkDecision
+from storage.records import Development, LinkCandidate, LinkDecision
 
 FEATURES_VERSION = 1
 LINK_THRESHOLD = 4.5
@@ -535,6 +535,22 @@ def explain(signals: Sequence[Mapping[str, Any]]) -> str:
         else:
             parts.append(str(s["label"]))
     return ", ".join(parts)
+
+
+def development_dict(development: Development) -> dict[str, Any]:
+    """A development as plain JSON (the CLI's --format json, the dashboard's ?format=json): its articles as
+    `source:id`, first report, languages, and each link's signals with the line that explains them."""
+    return {
+        "id": development.id, "title": development.title,
+        "first_reported_at": development.first_reported_at, "last_reported_at": development.last_reported_at,
+        "languages": development.languages, "sources": development.sources,
+        "articles": [{
+            "ref": f"{m.source}:{m.article_id}", "source": m.source, "article_id": m.article_id,
+            "title": m.title, "url": m.url, "language": m.language, "published_utc": m.published_utc,
+            "topics": m.topics, "linked_to": m.linked_to, "score": m.score, "signals": m.signals,
+            "explanation": explain(m.signals) if m.linked_to else None,
+        } for m in development.members],
+    }
 
 
 # -- the decision -------------------------------------------------------------------------------------------
