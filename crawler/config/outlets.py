@@ -38,6 +38,9 @@ OUTLET_DEFAULTS: Mapping[str, Any] = {
     "article_id": "group",
     "language": "",
 }
+# Hosts whose URLs the built-in rules own (crawler/extract/urls.py): an outlet listing one would never see
+# its links as its own.
+_BUILTIN_HOSTS = re.compile(r"(^|\.)(liputan6\.com|bbc\.com|bbc\.co\.uk|bbci\.co\.uk)$")
 # The keys that are ways in: an outlet needs at least one.
 WAYS_IN = ("feeds", "sitemaps", "listings", "topic_pages", "tags", "index_url")
 
@@ -110,6 +113,10 @@ def check_outlet(name: str, values: Mapping[str, Any]) -> re.Pattern[str] | None
         return None
     if not hosts:
         raise OutletProblem("allowed_hosts", "a source without built-in code needs at least one host")
+    for host in hosts:
+        if _BUILTIN_HOSTS.search(host):
+            raise OutletProblem("allowed_hosts",
+                                f"{host} belongs to a built-in source ({', '.join(BUILTIN_SOURCES)})")
     if not article_url:
         raise OutletProblem("article_url", "missing: a source without built-in code needs the regular "
                                            "expression its article URLs match")
@@ -128,3 +135,13 @@ def _check_hosts_allowed(values: Mapping[str, Any], hosts: tuple[str, ...]) -> N
             host = (urlsplit(url.replace("{page}", "1")).hostname or "").lower()
             if host and host not in hosts:
                 raise OutletProblem(key, f"host {host} is not in allowed_hosts")
+
+
+def check_hosts_unshared(hosts_by_outlet: Mapping[str, tuple[str, ...]]) -> None:
+    """Each host belongs to one outlet: a link's host says which outlet it is from. Raises OutletProblem
+    with the key "NAME.allowed_hosts" of the second outlet naming a host."""
+    owner: dict[str, str] = {}
+    for name, hosts in hosts_by_outlet.items():
+        for host in hosts:
+            if owner.setdefault(host, name) != name:
+                raise OutletProblem(f"{name}.allowed_hosts", f"{host} is already a host of {owner[host]}")

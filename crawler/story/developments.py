@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -33,11 +34,14 @@ from typing import Any
 
 from crawler.core.items import Article
 from crawler.story.relevance import fold
-from storage.records import LinkCandidate, LinkDecision
+from storage.records import Development, LinkCandidate, LinkDecision
 
 FEATURES_VERSION = 1
 LINK_THRESHOLD = 4.5
-WINDOW_HOURS = 96.0  # candidates published this close to the new article (either side)
+WINDOW_HOURS = 168.0  # candidates published this close to the new article (either side)
+# Beyond this, only articles sharing a large figure that counts the same thing (a revised death toll
+# reported days later) can be linked; closer ones by any signals.
+NEAR_HOURS = 96.0
 
 # Where a term or name was found: the headline (title or lead) says what the article is about.
 HEAD, BODY = "head", "body"
@@ -50,9 +54,13 @@ SAME_COUNT_BONUS = 1.0  # the number counts the same thing on both sides ("2,500
 NUMBERS_CAP = 5.0
 CONFLICT_WEIGHT = -1.0  # both count the same thing, with different figures and none in common
 DATE_WEIGHT, DATES_CAP = 0.5, 1.0
+# What happened in one headline (a concept weighing EVENT_WEIGHT or more) that the other article never
+# mentions: the troops landing is not the request for them. Not counted when the two share a figure for the
+# same thing (a headline can carry two events; the shared count says which one they have in common).
+EVENT_WEIGHT, MISSING_EVENT_FACTOR = 1.5, 0.5
 CITATION_WEIGHT = 3.0
 # (hours apart at most, weight): the first row that fits applies.
-TIME_WEIGHTS = ((6.0, 1.5), (12.0, 1.0), (24.0, 0.5), (48.0, 0.0), (WINDOW_HOURS, -1.0))
+TIME_WEIGHTS = ((6.0, 1.5), (12.0, 1.0), (24.0, 0.5), (48.0, 0.0), (NEAR_HOURS, -1.0))
 
 _MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -111,7 +119,8 @@ class _Concept:
     label: str
     weight: float
     counts: bool
-    patterns: Mapping[str, re.Pattern[str]]  # language -> one alternation of its terms
+    patterns: Mapping[str, re.Pattern[str]]  # language -> one alternation of its terms (short windows)
+    terms: Mapping[str, TermSet]  # language -> its terms, for whole texts
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,64 @@ class _Outlet:
     label: str
     source: str | None
     pattern: re.Pattern[str]  # a citation of it
+    cues: tuple[str, ...] = ()  # lower-cased names: the pattern runs only on a text containing one
+
+    def cited_in(self, text: str, lowered: str) -> bool:
+        return any(cue in lowered for cue in self.cues) and bool(self.pattern.search(text))
+
+
+_WORD = re.compile(r"\w+")
+_SUFFIX_WORDS = {"en": ("", "s", "es"), "id": ("", "nya", "lah", "pun")}
+
+
+class Tokens:
+    """A folded text as words, for matching many lexicon terms fast: an n-gram lookup per term instead of a
+    regular expression scan of the whole text per concept (which cost most of the linking time)."""
+
+    def __init__(self, folded: str) -> None:
+        self.words = _WORD.findall(folded)
+        self.grams: set[str] = set()
+        for n in range(1, 5):
+            for i in range(len(self.words) - n + 1):
+                self.grams.add(" ".join(self.words[i:i + n]))
+        self.sorted_words = sorted(set(self.words))
+
+    def has_prefix(self, head: str, prefix: str) -> bool:
+        """Whether `head` (words before, may be "") followed by a word starting with `prefix` occurs."""
+        if not head:
+            at = bisect_left(self.sorted_words, prefix)
+            return at < len(self.sorted_words) and self.sorted_words[at].startswith(prefix)
+        return any(g.startswith(f"{head} {prefix}") for g in self.grams if g.startswith(head))
+
+
+@dataclass(frozen=True)
+class TermSet:
+    """One language's terms of a concept: exact n-grams (with the language's word endings), and prefixes
+    (a term ending in *) as (words before, prefix of the last word)."""
+
+    exact: frozenset[str]
+    prefixes: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def build(cls, terms: Iterable[str], language: str) -> TermSet:
+        exact: set[str] = set()
+        prefixes: list[tuple[str, str]] = []
+        for term in terms:
+            folded = fold(term.strip())
+            words = _WORD.findall(folded.rstrip("*"))
+            if not words or len(words) > 4:
+                continue
+            if folded.endswith("*"):
+                prefixes.append((" ".join(words[:-1]), words[-1]))
+                continue
+            for ending in _SUFFIX_WORDS.get(language, ("",)):
+                exact.add(" ".join([*words[:-1], words[-1] + ending]))
+        return cls(frozenset(exact), tuple(prefixes))
+
+    def found_in(self, tokens: Tokens) -> bool:
+        if not self.exact.isdisjoint(tokens.grams):
+            return True
+        return any(tokens.has_prefix(head, prefix) for head, prefix in self.prefixes)
 
 
 @dataclass(frozen=True)
@@ -131,12 +198,19 @@ class Lexicon:
     outlets: tuple[_Outlet, ...]
     default_entity_weight: float
     name_words: frozenset[str]  # every word of every entity name, folded: not repeated as a plain name
+    names: dict[str, _Entity] = field(default_factory=dict, compare=False)  # folded name words -> entity
+    by_key: dict[str, _Entity] = field(default_factory=dict, compare=False)
+    concept_by_key: dict[str, _Concept] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.by_key.update({e.key: e for e in self.entities})
+        self.concept_by_key.update({c.key: c for c in self.concepts})
 
     def entity(self, key: str) -> _Entity | None:
-        return next((e for e in self.entities if e.key == key), None)
+        return self.by_key.get(key)
 
     def concept(self, key: str) -> _Concept | None:
-        return next((c for c in self.concepts if c.key == key), None)
+        return self.concept_by_key.get(key)
 
     def outlet_label(self, key: str) -> str:
         return next((o.label for o in self.outlets if o.key == key), key)
@@ -197,8 +271,14 @@ def build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
     concepts = tuple(
         _Concept(key, str(spec.get("label", key)), float(spec.get("weight", 1.0)), bool(spec.get("counts")),
                  {lang: re.compile(r"(?<!\w)" + _alternation(spec[lang], suffixes[lang]) + r"(?!\w)")
-                  for lang in ("en", "id") if spec.get(lang)})
+                  for lang in ("en", "id") if spec.get(lang)},
+                 {lang: TermSet.build(spec[lang], lang) for lang in ("en", "id") if spec.get(lang)})
         for key, spec in raw.get("concepts", {}).items())
+    name_index: dict[str, _Entity] = {}
+    for entity in entities:
+        for name in raw["entities"][entity.key]["names"]:
+            if not _is_acronym(name):
+                name_index.setdefault(" ".join(_WORD.findall(fold(name))), entity)
     outlets = []
     for key, spec in raw.get("outlets", {}).items():
         names = _outlet_names(spec["names"])
@@ -206,11 +286,12 @@ def build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
         cite = (rf"(?<!\w)(?i:{_CITE_BEFORE}){names}(?!\w)|(?<!\w){names}(?i:{_CITE_AFTER})(?!\w)")
         if domains:
             cite += "|(?i:" + "|".join(re.escape(d) for d in domains) + ")"
-        outlets.append(_Outlet(key, str(spec.get("label", key)), spec.get("source"), re.compile(cite)))
+        outlets.append(_Outlet(key, str(spec.get("label", key)), spec.get("source"), re.compile(cite),
+                               tuple(n.lower() for n in spec["names"])))
     words = frozenset(fold(w) for e in raw.get("entities", {}).values() for n in e["names"]
                       for w in re.split(r"[\s-]+", n) if w)
     default = float(raw.get("defaults", {}).get("entity_weight", 1.0))
-    return Lexicon(entities, concepts, tuple(outlets), default, words)
+    return Lexicon(entities, concepts, tuple(outlets), default, words, names=name_index)
 
 
 # -- features of one article ---------------------------------------------------------------------------
@@ -233,13 +314,14 @@ def article_features(article: Article, published_utc: str | None = None,
     dates: list[str] = []
     for where, text in ((HEAD, head), (BODY, body)):
         folded = fold(text)
-        for key, label in _entities_in(lex, text, folded):
+        tokens = Tokens(folded)
+        for key, label in _entities_in(lex, text, tokens):
             entities.setdefault(key, {"label": label, "where": where})
         for concept in lex.concepts:
-            for lang, pattern in concept.patterns.items():
+            for lang, terms in concept.terms.items():
                 if language in ("en", "id") and lang != language:
                     continue
-                if pattern.search(folded):
+                if terms.found_in(tokens):
                     concepts.setdefault(concept.key, where)
                     break
         without_dates, found_dates = _dates_in(folded, year)
@@ -250,10 +332,24 @@ def article_features(article: Article, published_utc: str | None = None,
                 entry["concepts"].append(concept_key)
                 if len(entry["concepts"]) == 1:
                     entry["label"] = label
-    cites = sorted({o.key for o in lex.outlets if o.pattern.search(f"{head}\n{body}")})
+    whole = f"{head}\n{body}"
+    lowered = whole.lower()
+    cites = sorted({o.key for o in lex.outlets if o.cited_in(whole, lowered)})
     return {"v": FEATURES_VERSION, "source": article.source, "language": language or None,
             "published": published, "entities": entities, "concepts": concepts, "numbers": numbers,
             "dates": dates, "cites": cites}
+
+
+def name_weights(article: Article, lexicon: Lexicon | None = None) -> dict[str, float]:
+    """The names an article carries (title, lead, body) with what each is worth for linking: relevance asks
+    this of an article that needs the bar an active development lowers."""
+    lex = lexicon or load_lexicon()
+    text = "\n".join(part for part in (article.title or "", article.lead or "", article.body) if part)
+    out: dict[str, float] = {}
+    for key, _label in _entities_in(lex, text, Tokens(fold(text))):
+        entity = lex.entity(key)
+        out[key] = entity.weight if entity else lex.default_entity_weight
+    return out
 
 
 def _utc_text(value: str | None) -> str | None:
@@ -268,20 +364,22 @@ def _utc_text(value: str | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _entities_in(lex: Lexicon, text: str, folded: str) -> list[tuple[str, str]]:
-    """(key, label) of the names in a text: lexicon entities (longest name first), then other capitalised
-    names, each word on its own ("name:hamdok")."""
-    spans: list[tuple[int, int, _Entity]] = []
-    for entity in lex.entities:
-        if entity.pattern is not None:
-            spans.extend((m.start(), m.end(), entity) for m in entity.pattern.finditer(folded))
-    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+def _entities_in(lex: Lexicon, text: str, tokens: Tokens) -> list[tuple[str, str]]:
+    """(key, label) of the names in a text: lexicon entities (the longest name at each word: "Nursultan
+    Nazarbayev" is the man, not the city), then other capitalised names, each word on its own
+    ("name:hamdok")."""
     found: list[tuple[str, str]] = []
-    end = -1
-    for start, stop, entity in spans:
-        if start >= end:
-            found.append((entity.key, entity.label))
-            end = stop
+    words = tokens.words
+    i = 0
+    while i < len(words):
+        for n in (4, 3, 2, 1):
+            entity = lex.names.get(" ".join(words[i:i + n])) if i + n <= len(words) else None
+            if entity is not None:
+                found.append((entity.key, entity.label))
+                i += n
+                break
+        else:
+            i += 1
     found.extend((e.key, e.label) for e in lex.entities if e.acronyms is not None and e.acronyms.search(text))
     lower_words = set(re.findall(r"(?<![\w-])[a-z][\w-]*", text))
     mid_sentence: set[str] = set()
@@ -297,7 +395,7 @@ def _entities_in(lex: Lexicon, text: str, folded: str) -> list[tuple[str, str]]:
         parts = [p for p in key.split("-") if p]
         if (not parts or len(key) < 3 or key in _STOP_NAMES or key in lex.name_words
                 or any(p in lex.name_words for p in parts) or key in lower_words
-                or (sentence_start and word not in mid_sentence)):
+                or (sentence_start and word not in mid_sentence and not word.isupper())):
             continue
         found.append((f"name:{''.join(parts)}", word))
     return found
@@ -370,7 +468,7 @@ def _numbers_in(lex: Lexicon, folded: str, language: str) -> list[tuple[int, str
 
 @dataclass(frozen=True)
 class Signal:
-    kind: str  # entity | number | concept | conflict | date | citation | time
+    kind: str  # entity | number | concept | conflict | missing | date | citation | time
     label: str
     weight: float
 
@@ -403,7 +501,8 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
     for value in new["numbers"].keys() & old["numbers"].keys():
         mine, theirs = new["numbers"][value], old["numbers"][value]
         same = set(mine["concepts"]) & set(theirs["concepts"])
-        shared_counts |= same
+        if int(value) >= LARGE_NUMBER:
+            shared_counts |= same
         weight = LARGE_NUMBER_WEIGHT if int(value) >= LARGE_NUMBER else SMALL_NUMBER_WEIGHT
         if same:
             weight += SAME_COUNT_BONUS
@@ -430,6 +529,12 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
         if weight > 0:
             signals.append(Signal("concept", concept.label, weight))
 
+    for one, other in ((new, old), (old, new)) if not shared_counts else ():
+        for key, where in one["concepts"].items():
+            concept = lex.concept(key)
+            if where == HEAD and key not in other["concepts"] and concept and concept.weight >= EVENT_WEIGHT:
+                signals.append(Signal("missing", concept.label, -MISSING_EVENT_FACTOR * concept.weight))
+
     shared_dates = [d for d in new["dates"] if d in old["dates"]]
     date_weight = min(DATES_CAP, DATE_WEIGHT * len(shared_dates))
     if shared_dates:
@@ -442,6 +547,8 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
     hours = hours_apart(new.get("published"), old.get("published"))
     if hours is not None:
         time_weight = next((w for limit, w in TIME_WEIGHTS if hours <= limit), None)
+        if shared_counts and hours <= WINDOW_HOURS:
+            time_weight = max(time_weight or 0.0, 0.0)  # the same figure for the same thing, days later
         if time_weight is None:
             return float("-inf"), [Signal("time", f"{hours:.0f} h apart", 0.0)]
         signals.append(Signal("time", f"{_hours_label(hours)} apart", time_weight))
@@ -450,10 +557,11 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
 
 
 def _large_counts(features: Mapping[str, Any]) -> dict[str, str]:
-    """concept -> a figure counting it (>= LARGE_NUMBER), for spotting two articles that disagree."""
+    """concept -> an exact figure counting it (>= LARGE_NUMBER), for spotting two articles that disagree
+    ("about 2,500" and "2,030" do not: an estimate is not a claim)."""
     out: dict[str, str] = {}
     for value, entry in features["numbers"].items():
-        if int(value) >= LARGE_NUMBER:
+        if int(value) >= LARGE_NUMBER and not str(entry.get("label", "")).startswith("~"):
             for concept in entry["concepts"]:
                 out.setdefault(concept, f"{int(value):,}")
     return out
@@ -491,18 +599,37 @@ def _hours_label(hours: float) -> str:
 
 def explain(signals: Sequence[Mapping[str, Any]]) -> str:
     """One line a reader can check: "CSTO, Tokayev, 2,500 troops, cites BBC, 5 h apart"."""
-    order = {"citation": 0, "number": 1, "entity": 2, "concept": 3, "date": 4, "conflict": 5, "time": 6}
-    shown = [s for s in signals if s["kind"] == "time" or s["weight"] >= 0.5 or s["kind"] == "conflict"]
+    order = {"citation": 0, "number": 1, "entity": 2, "concept": 3, "date": 4, "conflict": 5, "missing": 6,
+             "time": 7}
+    shown = [s for s in signals if s["kind"] in ("time", "conflict", "missing") or s["weight"] >= 0.5]
     shown.sort(key=lambda s: (order.get(s["kind"], 9), -float(s["weight"])))
     parts = []
     for s in shown:
         if s["kind"] == "conflict":
             parts.append(f"differs on {s['label']}")
+        elif s["kind"] == "missing":
+            parts.append(f"only one reports {s['label']}")
         elif s["kind"] == "date":
             parts.append(f"same date {s['label']}")
         else:
             parts.append(str(s["label"]))
     return ", ".join(parts)
+
+
+def development_dict(development: Development) -> dict[str, Any]:
+    """A development as plain JSON (the CLI's --format json, the dashboard's ?format=json): its articles as
+    `source:id`, first report, languages, and each link's signals with the line that explains them."""
+    return {
+        "id": development.id, "title": development.title,
+        "first_reported_at": development.first_reported_at, "last_reported_at": development.last_reported_at,
+        "languages": development.languages, "sources": development.sources,
+        "articles": [{
+            "ref": f"{m.source}:{m.article_id}", "source": m.source, "article_id": m.article_id,
+            "title": m.title, "url": m.url, "language": m.language, "published_utc": m.published_utc,
+            "topics": m.topics, "linked_to": m.linked_to, "score": m.score, "signals": m.signals,
+            "explanation": explain(m.signals) if m.linked_to else None,
+        } for m in development.members],
+    }
 
 
 # -- the decision -------------------------------------------------------------------------------------------
