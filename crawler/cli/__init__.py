@@ -17,7 +17,7 @@ from crawler.cli import logs
 from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
-                    "serve", "developments")
+                    "serve", "developments", "db")
 
 
 class NewswatchGroup(click.Group):

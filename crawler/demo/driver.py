@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from crawler.core.errors import NewswatchError
+from crawler.demo import outlet_pages
 from crawler.demo.mailsink import MailSink
 from crawler.demo.server import DemoServer
 
@@ -52,6 +53,9 @@ def config_text(routes: Mapping[str, str], db_url: str = DB_URL, smtp_port: int 
             'from_address = "newswatch-demo@localhost"', "",
             "[alerts]", 'baseline = "digest"', "",
         ]
+    # The third outlet has no code in newswatch: this table is all it takes to follow it.
+    lines += ["# The Caspian Courier: an outlet followed by configuration alone (no code).",
+              outlet_pages.CONFIG]
     lines += ["[routes]"]
     lines += [f"{_toml_string(host)} = {_toml_string(base)}" for host, base in routes.items()]
     if smtp_port is not None:
@@ -93,7 +97,7 @@ def _env() -> dict[str, str]:
 
 def watch_command(config: Path) -> list[str]:
     return [sys.executable, "-m", "crawler", "watch", "--once", "--config", str(config), "--db", DB_URL,
-            "--source", "liputan6", "--source", "bbc"]
+            "--source", "liputan6", "--source", "bbc", "--source", outlet_pages.NAME]
 
 
 def run_demo(base_dir: Path, step: int = 0, echo: bool = True, monitor: bool = True) -> int:

@@ -256,6 +256,18 @@ def article_features(article: Article, published_utc: str | None = None,
             "dates": dates, "cites": cites}
 
 
+def name_weights(article: Article, lexicon: Lexicon | None = None) -> dict[str, float]:
+    """The names an article carries (title, lead, body) with what each is worth for linking: relevance asks
+    this of an article that needs the bar an active development lowers."""
+    lex = lexicon or load_lexicon()
+    text = "\n".join(part for part in (article.title or "", article.lead or "", article.body) if part)
+    out: dict[str, float] = {}
+    for key, _label in _entities_in(lex, text, fold(text)):
+        entity = lex.entity(key)
+        out[key] = entity.weight if entity else lex.default_entity_weight
+    return out
+
+
 def _utc_text(value: str | None) -> str | None:
     if not value:
         return None

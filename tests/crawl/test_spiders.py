@@ -35,12 +35,14 @@ def test_start_requests_follow_config_and_arguments() -> None:
     spider = _spider(Liputan6Spider, since="2022-01-06", until="2022-01-07", exhaustive="1",
                      tags="kazakhstan,kerusuhan-kazakhstan")
     urls = [r.url for r in _start(spider)]
+    feeds = ["https://feed.liputan6.com/rss/global", "https://feed.liputan6.com/rss/news",
+             f"{L6}/global/feed/rss", f"{L6}/news/feed/rss"]  # the packaged defaults
     assert urls == [
-        f"{L6}/tag/kazakhstan?page=1", f"{L6}/tag/kerusuhan-kazakhstan?page=1",
+        *feeds, f"{L6}/tag/kazakhstan?page=1", f"{L6}/tag/kerusuhan-kazakhstan?page=1",
         f"{L6}/indeks/2022/01/07?page=1", f"{L6}/indeks/2022/01/06?page=1"]
     # Without exhaustive=1 the date index is not walked: the cheap ways in only.
-    assert [r.url for r in _start(_spider(Liputan6Spider, since="2022-01-06", tags="kazakhstan"))] == [
-        f"{L6}/tag/kazakhstan?page=1"]
+    assert [r.url for r in _start(_spider(Liputan6Spider, since="2022-01-06", tags="kazakhstan",
+                                          feeds=""))] == [f"{L6}/tag/kazakhstan?page=1"]
     bbc = _start(_spider(BBCSpider))
     assert "https://feeds.bbci.co.uk/news/world/europe/rss.xml" in [r.url for r in bbc]
     assert not [r for r in bbc if "sitemaps" in r.url]  # sitemaps only when backfilling

@@ -58,13 +58,20 @@ def test_python_m_crawler_demo(tmp_path: Path) -> None:
     assert "liputan6:4826148" in done.stdout and "bbc:cd1y7w4m3zqo" in done.stdout
     assert "liputan6:4826201" not in done.stdout  # football: not about the story
 
+    # The third outlet, configured without code, is crawled and listed like the other two.
+    assert "caspian:100245" in done.stdout and "caspian:100270" not in done.stdout
+
     # The monitoring part: step 0 announces the backlog in digests, step 1 brings one new article per site and
     # one material update per site, step 2 nothing, step 3 one revised death toll. Threaded, never doubled.
     steps = dict(re.findall(r"^  step (\d+): (\d+) email", done.stdout, flags=re.M))
-    assert steps == {"0": "2", "1": "4", "2": "0", "3": "1"}, done.stdout[-3000:]
+    assert steps == {"0": "3", "1": "6", "2": "0", "3": "1"}, done.stdout[-3000:]
     assert len(re.findall(r"^Subject: \[newswatch\] 8 new articles on kazakhstan-unrest \(backlog\)$",
                           done.stdout, flags=re.M)) == 2
+    assert len(re.findall(r"^Subject: \[newswatch\] 3 new articles on kazakhstan-unrest \(backlog\)$",
+                          done.stdout, flags=re.M)) == 1
     updates = re.findall(r"^Subject: \[newswatch\] Updated: (.+)$", done.stdout, flags=re.M)
-    assert len(updates) == 3
-    assert len(re.findall(r"^In-Reply-To: <article\.", done.stdout, flags=re.M)) == 3
+    assert len(updates) == 4
+    assert "Updated: caspian: Russian-led troops land in Kazakhstan at Tokayev's request" in done.stdout
+    assert "caspian: Kazakhstan says CSTO troops will start leaving on Thursday" in done.stdout
+    assert len(re.findall(r"^In-Reply-To: <article\.", done.stdout, flags=re.M)) == 4
     assert "225" in done.stdout

@@ -21,7 +21,7 @@ from crawler.core.items import Image
 from crawler.extract.cleaning import clean_lines
 from crawler.extract.pages.base import ArticlePage, iso_datetime
 from crawler.extract.text import normalize_space
-from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of
+from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of, site_rule
 
 # A body must hold at least one sentence-sized paragraph: a page of menu labels is not an article.
 MIN_PARAGRAPH_CHARS = 40
@@ -256,7 +256,10 @@ class GenericArticlePage(ArticlePage):
 
     def language(self) -> str | None:
         declared = self.tree.get("lang") or self.tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-        hint = declared or self.meta("og:locale", "language", "content-language")
+        # A configured outlet's language (its `language` key) is the user's word: it comes before the page's.
+        rule = site_rule(self.url()) or site_rule(self.url_given)
+        configured = rule.language if rule is not None else None
+        hint = configured or declared or self.meta("og:locale", "language", "content-language")
         return detect_language(" ".join(self._paragraphs), hint)
 
     def images(self) -> list[Image]:

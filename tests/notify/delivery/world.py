@@ -1,4 +1,5 @@
-"""A small newswatch installation for delivery tests: a real config file, a real SQLite file, real runs.
+"""A small newswatch installation for delivery tests: a real config file, a real database (SQLite or
+PostgreSQL), real runs.
 
 Articles are saved through Store.save_article with the product's change classifier, crawl runs through
 start_run/finish_run, so the outbox holds exactly what a crawl would leave there. Titles and bodies are short
@@ -46,11 +47,11 @@ def article(n: int, *, source: str = "liputan6", title: str | None = None,
 
 
 class World:
-    def __init__(self, root: Path, server: LoopbackSmtpServer) -> None:
+    def __init__(self, root: Path, server: LoopbackSmtpServer, db_url: str | None = None) -> None:
         self.root = root
         self.server = server
         self.db_path = root / "news.db"
-        self.db_url = f"sqlite:///{self.db_path}"
+        self.db_url = db_url or f"sqlite:///{self.db_path}"
         self.config_path = root / "newswatch.toml"
         self._store: Store | None = None
         self.configure()
