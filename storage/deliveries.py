@@ -82,6 +82,14 @@ class _Outbox:
                                         due_at=utc_iso(now)))
             return int(done.rowcount)
 
+    def mark_skipped(self, ids: Sequence[int], now: datetime, reason: str) -> int:
+        """Record pending rows as skipped without sending (the config no longer wants them), with why."""
+        t = self.table
+        with self.store._write() as conn:
+            done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING)
+                                .values(status=SKIPPED, last_error=reason, due_at=utc_iso(now)))
+            return int(done.rowcount)
+
     def retry_later(self, ids: Sequence[int], due_at: datetime, error: str) -> int:
         """Count a failed attempt and make the rows due again at `due_at`."""
         t = self.table
@@ -187,6 +195,12 @@ class DeliveryStore(_Outbox):
         """Rows in one status, most recently changed first (e.g. the failed ones for `status`)."""
         d = s.deliveries
         return self._select(d.c.status == status, limit=limit, newest_first=True)
+
+    def skipped_with_reason(self, limit: int | None = None) -> list[Delivery]:
+        """Skipped rows that say why (the config stopped wanting them), most recent first."""
+        d = s.deliveries
+        return self._select((d.c.status == SKIPPED) & d.c.last_error.is_not(None), limit=limit,
+                            newest_first=True)
 
     def for_event(self, event_id: int) -> list[Delivery]:
         return self._select(s.deliveries.c.event_id == event_id)

@@ -7,28 +7,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
 from crawler.cli.articles import db_option, opened, parse_when
-from crawler.story.developments import explain
+from crawler.story.developments import development_dict, explain
 from storage.records import Development
-
-
-def development_dict(development: Development) -> dict[str, Any]:
-    """A development as plain JSON: its articles as `source:id`, first report, languages, link signals."""
-    return {
-        "id": development.id, "title": development.title,
-        "first_reported_at": development.first_reported_at, "last_reported_at": development.last_reported_at,
-        "languages": development.languages, "sources": development.sources,
-        "articles": [{
-            "ref": f"{m.source}:{m.article_id}", "source": m.source, "article_id": m.article_id,
-            "title": m.title, "url": m.url, "language": m.language, "published_utc": m.published_utc,
-            "topics": m.topics, "linked_to": m.linked_to, "score": m.score, "signals": m.signals,
-            "explanation": explain(m.signals) if m.linked_to else None,
-        } for m in development.members],
-    }
 
 
 def _when(value: str | None) -> str:

@@ -12,7 +12,7 @@ import click
 from crawler.core.errors import InputError
 from crawler.extract import batch
 from crawler.extract.inputs import fetch_html, page_address, read_html
-from crawler.extract.pages import parse_article
+from crawler.extract.pages import page_for
 
 
 @click.command()
@@ -27,8 +27,11 @@ from crawler.extract.pages import parse_article
               help="Worker processes for --batch (default: the number of cores).")
 @click.option("--timeout", "page_timeout", type=click.FloatRange(min=0.1), default=batch.DEFAULT_TIMEOUT,
               show_default=True, help="Seconds a page may take in --batch before its worker is stopped.")
+@click.option("--explain", is_flag=True,
+              help="Say on stderr how the body was found: the site parser, or which of the generic "
+              "extractor's candidates won and why.")
 def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: Path | None,
-            jobs: int | None, page_timeout: float) -> None:
+            jobs: int | None, page_timeout: float, explain: bool) -> None:
     """Extract the article from an HTML file or a URL and print it (or every page of a --batch manifest)."""
     if manifest is not None:
         if path_or_url is not None or page_url is not None:
@@ -48,7 +51,12 @@ def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: P
         page_url = page_address(html) or "file://" + path_or_url
     elif not page_url.startswith(("http://", "https://")):
         raise InputError(f"--url must be an http(s) address, got {page_url!r}")
-    article = parse_article(page_url, html)
+    page = page_for(page_url, html)
+    try:
+        article = page.to_article()
+    finally:
+        if explain:
+            click.echo(page.explain(), err=True)
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:

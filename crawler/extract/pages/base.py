@@ -344,6 +344,10 @@ class ArticlePage:
     def source_name(self) -> str:
         return self.source
 
+    def explain(self) -> str:
+        """How this page's body was found, for `newswatch extract --explain`."""
+        return f"{self.source} page parser ({type(self).__name__}): the site's own layout rules"
+
     def to_article(self) -> Article:
         paragraphs = [p for p in self.paragraphs() if p.strip()]
         if not paragraphs:

@@ -5,14 +5,17 @@ or the output; all against the loopback webhook receiver and SMTP server."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from crawler.cli import cli
 from crawler.notify.delivery import deliver
+from tests.databases import query
 from tests.notify.delivery.world import READER, T0, World, article
 from tests.notify.mail.smtpserver import LoopbackSmtpServer
 from tests.servers.webhook import WebhookReceiver
@@ -94,9 +97,18 @@ def test_secrets_reach_the_receiver_but_never_the_database_logs_or_status(
     assert late.gave_up == 1
     status = invoke(world, "status")
     assert bad in status.output and "error=500" in status.output
+    data = json.loads(invoke(world, "status", "--format", "json").output)
+    assert data["by_channel"] == {"json": {"failed": 1, "sent": 1}}
+    assert [f["recipient"] for f in data["failed"]] == [bad]
     world.close()
+    stored = " ".join(str(value) for row in query(world.db_url, "SELECT * FROM deliveries") for value in row)
+    assert bad in stored  # the URL as written, placeholder and all
+    texts = [("stored rows", stored.encode()), ("logs", caplog.text.encode()),
+             ("status", status.output.encode()), ("report", " ".join(report.errors).encode())]
+    if world.db_url.startswith("sqlite:///"):  # the file itself, its WAL and shared-memory files
+        database = Path(world.db_url.removeprefix("sqlite:///"))
+        texts += [(path.name, path.read_bytes()) for path in database.parent.glob(database.name + "*")]
     forms = [HOOK_SECRET, base64.b64encode(f"desk:{HOOK_SECRET}".encode()).decode()]
-    for where, text in (("database", world.db_path.read_bytes()), ("logs", caplog.text.encode()),
-                        ("status", status.output.encode()), ("report", " ".join(report.errors).encode())):
+    for where, text in texts:
         for form in forms:
             assert form.encode() not in text, f"the channel secret leaked into the {where}"

@@ -60,8 +60,9 @@ class World:
 
     def configure(self, subscriptions: Sequence[Mapping[str, Any]] | None = None,
                   alerts: Mapping[str, Any] | None = None, health: Mapping[str, Any] | None = None,
-                  smtp: Mapping[str, Any] | None = None) -> Config:
-        """Write the config file (subscriptions default to one immediate reader) and load it."""
+                  smtp: Mapping[str, Any] | None = None, extra: str = "") -> Config:
+        """Write the config file (subscriptions default to one immediate reader) and load it. `extra` is
+        TOML put before the subscriptions (e.g. a [topics.NAME] table)."""
         subs = [{"to": [READER], "topics": [TOPIC]}] if subscriptions is None else subscriptions
         smtp_values = {"host": self.server.host, "port": self.server.port, "security": "none",
                        "username": TEST_USERNAME, "password_env": PASSWORD_ENV, "timeout": 10.0,
@@ -73,6 +74,8 @@ class World:
         lines += ["", "[alerts]"] + [f"{k} = {toml_value(v)}" for k, v in alert_values.items()]
         if health:
             lines += ["", "[alerts.health]"] + [f"{k} = {toml_value(v)}" for k, v in health.items()]
+        if extra:
+            lines += ["", extra.strip()]
         for sub in subs:
             lines += ["", "[[subscriptions]]"] + [f"{k} = {toml_value(v)}" for k, v in sub.items()]
         self.config_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
