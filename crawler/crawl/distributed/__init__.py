@@ -9,4 +9,7 @@ done, so a killed worker's requests go back to the queue once its lease runs out
 filter on the article identity with expiring entries; `politeness.py` the per-site delay held in Redis so it
 is global; `worker.py` the extension that heartbeats, acknowledges finished requests and keeps a worker alive
 while the crawl is not drained.
+
+Part of crawler/crawl: may import crawler.core, crawler.config, crawler.extract (and Redis, scrapy-redis:
+the `distributed` extra).
 """
