@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.configuring import load
-from crawler.cli.crawl import choose_sources, parse_settings, route_pairs, setup_logging, summary_line
+from crawler.cli.configuring import CONFIG_HELP, SET_HELP, config_overrides, db_option, load, scrapy_sets
+from crawler.cli.crawl import choose_sources, route_pairs, setup_logging, summary_line
 from crawler.crawl.runner import run_crawls_blocking
 from storage import Store
 
@@ -25,16 +25,14 @@ from storage import Store
 @click.command("worker")
 @click.option("--source", "sources", multiple=True, metavar="NAME",
               help="Work this source's queue (repeatable; default: every enabled source).")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="SQLAlchemy database URL (default: the config's storage.url, or $NEWSWATCH_DB).")
+@db_option()
 @click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")
+              help=CONFIG_HELP)
 @click.option("--route", "routes", multiple=True, metavar="HOST=URL",
               help="Fetch HOST's pages from URL instead (a mirror, a local test server); repeatable.")
 @click.option("--idle-exit", type=click.FloatRange(min=0), default=30.0, show_default=True, metavar="SECONDS",
               help="Exit once the crawl has had nothing left to do for this long.")
-@click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
-              help="A Scrapy setting for this run (advanced; e.g. CONCURRENT_REQUESTS=2).")
+@click.option("--set", "-s", "raw_settings", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write Scrapy's full log (from INFO) to this file.")
 @click.pass_context
@@ -44,14 +42,14 @@ def worker_command(ctx: click.Context, sources: tuple[str, ...], db_url: str | N
     """Fetch, parse and store articles from the shared Redis queue until the crawl drains."""
     from crawler.crawl.distributed.settings import check_redis, distributed_settings
 
-    config = load(config_path)
+    config = load(config_path, config_overrides(raw_settings))
     names = choose_sources(config, sources)
     route_map = route_pairs(routes)
     check_redis(config)
     url = db_url or config.storage.url
     with Store.open(url) as store:
         store.check_writable()
-    overrides = {**parse_settings(raw_settings),
+    overrides = {**scrapy_sets(raw_settings),
                  **distributed_settings(config, "worker", idle_exit_seconds=idle_exit)}
     setup_logging(log_file, bool(ctx.obj and ctx.obj.get("debug")))
     outcomes = run_crawls_blocking(names, config, db_url=url, routes=route_map, overrides=overrides)
