@@ -13,11 +13,11 @@ from typing import Any
 
 import click
 
-from crawler.cli import logs
+from crawler.cli import configuring, logs
 from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
-                    "serve", "developments", "db")
+                    "serve", "developments", "db", "config", "worker")
 
 
 class NewswatchGroup(click.Group):
@@ -63,6 +63,7 @@ def _register() -> None:
         for command in module.COMMANDS:
             cli.add_command(command)
     logs.add_log_options(cli)  # --log-level and --log-format on the group and on every command
+    configuring.add_config_options(cli)  # --config and --set/-s on every command
 
 
 _register()

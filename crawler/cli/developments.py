@@ -11,7 +11,7 @@ import json
 import click
 
 from crawler.cli.articles import db_option, opened, parse_when
-from crawler.story.developments import development_dict, explain
+from crawler.story.developments import DevelopmentLinker, development_dict, explain
 from storage.records import Development
 
 
@@ -46,11 +46,17 @@ def render_text(developments: list[Development]) -> str:
               help="Only developments with at least this many articles (2: coverage linked across reports).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many, latest first.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--link-missing", is_flag=True,
+              help="First put every stored article without a development into one (articles stored before "
+                   "developments existed); writes to the database.")
 def developments_command(db_url: str | None, topic: str | None, since: str | None, min_articles: int,
-                         limit: int | None, fmt: str) -> None:
+                         limit: int | None, fmt: str, link_missing: bool) -> None:
     """List developments (articles reporting the same development, across sources and languages)."""
     moment = parse_when(since, option="--since")
     with opened(db_url) as store:
+        if link_missing:
+            count = store.link_unlinked(DevelopmentLinker())
+            click.echo(f"developments: linked {count} article(s) stored without a development", err=True)
         found = store.developments.list_all(topic=topic, since=moment, min_articles=min_articles, limit=limit)
     if fmt == "json":
         click.echo(json.dumps([development_dict(d) for d in found], ensure_ascii=False, indent=2))

@@ -154,3 +154,34 @@ def test_the_daemon_metrics_count_deliveries_by_channel(world: World, hooks: Web
 
     assert (sample("email", "sent"), sample("json", "sent"), sample("form", "pending")) == (1, 1, 1)
     assert sample("form", "sent") == 0
+
+
+def test_templates_dir_restyles_chat_messages_and_values_stay_neutralised(world: World,
+                                                                          hooks: WebhookReceiver) -> None:
+    styles = world.root / "styles"
+    styles.mkdir()
+    (styles / "chat_immediate.txt").write_text(
+        "[desk] {{ ev.display_title|line(80) }}\n{{ source }}: {{ ev.url|chat_link('open') }}\n",
+        encoding="utf-8")
+    world.configure(subscriptions=[{"channels": [f"{hooks.base()}/desk"]}],
+                    alerts={"templates_dir": str(styles)})
+    world.settled()
+    world.run("liputan6", [article(1, title="Almaty @everyone [x](https://evil.example)")], T0)
+    deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    posted = hooks.received("/desk")[0].json
+    assert posted["title"] == "[desk] Almaty @\u200beveryone [x]\u200b(https://evil.example)"
+    assert posted["message"] == "Liputan6: https://www.liputan6.com/global/read/4850001/kazakhstan-1"
+
+
+def test_channels_still_deliver_while_the_mail_server_is_down(world: World, hooks: WebhookReceiver) -> None:
+    world.configure(subscriptions=[{"to": [READER, "desk@example.org"],
+                                    "channels": [f"{hooks.base()}/desk"]}])
+    world.settled()
+    world.run("liputan6", [article(1), article(2)], T0)
+    world.server.refuse_connections()
+    down = deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    assert (down.sent, down.retrying) == (2, 4)  # both alerts reached the channel; the four mails wait
+    assert len(hooks.received("/desk")) == 2
+    world.server.accept_connections()
+    back = deliver(world.store, world.config, now=T0 + timedelta(minutes=12))
+    assert back.sent == 4 and len(world.server.received()) == 4 and len(hooks.received("/desk")) == 2
