@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from crawler.config import Config, load_config
+from crawler.core.errors import InputError
 from crawler.notify.compose import compose_test
 from crawler.notify.delivery import deliver, preview, smtp_settings_for
 from crawler.notify.smtp import send
@@ -69,7 +70,10 @@ def preview_command(config_path: str | None, db_url: str | None, out_dir: Path) 
     """Write the next pending alert e-mails as .eml files, without sending or changing anything."""
     config = load_config(config_path)
     with opened(config, db_url) as store:
-        written = preview(store, config, out_dir)
+        try:
+            written = preview(store, config, out_dir)
+        except OSError as exc:
+            raise InputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
     for path in written:
         click.echo(str(path))
     click.echo(f"{len(written)} message(s) written to {out_dir}", err=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,18 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise NewswatchError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+# The latest "today" anywhere on Earth (UTC+14): a day after it has not begun for any site.
+_EARLIEST_ZONE = timezone(timedelta(hours=14))
+
+
+def refuse_future(day: date | None, option: str, today: date | None = None) -> None:
+    """A backfill cannot start on a day that has not begun anywhere (NewswatchError naming the option):
+    `--since 9999-12-31` would crawl nothing and say nothing."""
+    latest = today or datetime.now(_EARLIEST_ZONE).date()
+    if day is not None and day > latest:
+        raise NewswatchError(f"{option} {day} is in the future (today is {latest} at the latest)")
 
 
 def parse_settings(values: tuple[str, ...]) -> dict[str, Any]:
@@ -83,8 +95,11 @@ def setup_logging(log_file: Path | None, debug: bool) -> None:
     """
     root = logging.getLogger()
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise NewswatchError(f"--log-file: cannot write {log_file}: {exc.strerror or exc}") from exc
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
         if not debug:
             for existing in list(root.handlers):
@@ -149,6 +164,7 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
     config = load_config(config_path)
     names = choose_sources(config, sources)
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
+    refuse_future(since_day, "--since")
     if since_day and until_day and since_day > until_day:
         raise NewswatchError(f"--since {since_day} is after --until {until_day}")
     if topic is not None and topic not in config.topics:

@@ -41,6 +41,7 @@ def read_text_lines(path: str) -> list[str]:
     data = read_bytes(path)
     if looks_binary(data):
         raise InputError(f"{path}: binary data, expected a plain-text article")
+    data = data.replace(b"\x00", b"")  # isolated NULs (looks_binary let them pass): never text
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
