@@ -64,7 +64,7 @@ constraints:
 	rm -rf .venv-constraints
 	$(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
-	.venv-constraints/bin/python -m pip install --quiet -e '.[dev,demo]'
+	.venv-constraints/bin/python -m pip install --quiet -e '.[dev,demo,bench]'
 	.venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 	rm -rf .venv-constraints
 

@@ -12,10 +12,10 @@ Extractors, each given the same decoded HTML and the dataset's URL (or none):
 - ours: `newswatch extract`'s generic path (crawler/extract/pages/generic.py), body = the paragraphs joined;
 - trafilatura: `trafilatura.extract` with its defaults;
 - trafilatura-precision: the same with `favor_precision=True`;
-- trafilatura-fast: the same with `fast=True` (no fallback comparison), the mode the generic path runs in;
-- readability: readability-lxml's `Document.summary()`, its HTML turned into text one block a line.
-goose3 and newspaper4k are not measured: their dependency trees (Pillow, NLTK data fetched at run time) do
-not install offline here.
+- trafilatura-fast: the same with `fast=True` (no fallback comparison);
+- readability: readability-lxml's `Document.summary()`, its HTML turned into text one block a line;
+- goose3 and newspaper4k (the `bench` extra: `.venv/bin/pip install -c constraints.txt -e '.[bench]'`), each
+  given the HTML directly (no fetch, no images, no NLP); left out with a note when not installed.
 
 Scoring is the dev set's own scorer (`score.py`, imported from the dev set, never copied): word 4-gram
 shingles, per-page precision and recall averaged per dataset, F1 of the averages. Speed is pages per second
@@ -72,12 +72,32 @@ def readability(url: str | None, html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def goose(url: str | None, html: str) -> str:
+    from goose3 import Goose
+
+    with Goose({"enable_image_fetching": False, "http_timeout": 0.001}) as extractor:
+        return extractor.extract(url=url, raw_html=html).cleaned_text or ""
+
+
+def newspaper(url: str | None, html: str) -> str:
+    from newspaper import Article
+
+    article = Article(url or "http://localhost/", fetch_images=False)
+    article.download(input_html=html)
+    article.parse()
+    return article.text or ""
+
+
+OPTIONAL = {"goose3": "goose3", "newspaper4k": "newspaper"}  # extractor name -> module it needs
+
 EXTRACTORS: dict[str, Extractor] = {
     "ours": ours,
     "trafilatura": trafilatura_with(),
     "trafilatura-precision": trafilatura_with(favor_precision=True),
     "trafilatura-fast": trafilatura_with(fast=True),
     "readability": readability,
+    "goose3": goose,
+    "newspaper4k": newspaper,
 }
 
 
@@ -152,6 +172,11 @@ def main() -> int:
         print(f"bench/devset.py: no development set at {DEVSET} (set NEWSWATCH_SHARED)", file=sys.stderr)
         return 2
     names = args.only.split(",") if args.only else list(EXTRACTORS)
+    for name, module in OPTIONAL.items():
+        if name in names and importlib.util.find_spec(module) is None:
+            print(f"bench/devset.py: {name} not installed (pip install -e '.[bench]'): left out",
+                  file=sys.stderr)
+            names.remove(name)
     unknown = [n for n in names if n not in EXTRACTORS]
     if unknown:
         print(f"bench/devset.py: unknown extractor(s): {', '.join(unknown)}", file=sys.stderr)

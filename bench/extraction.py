@@ -1,4 +1,4 @@
-"""Extraction benchmark: our extractor against trafilatura (default settings) on the recorded pages.
+"""Extraction benchmark: our extractor against trafilatura (default and fast modes) on the recorded pages.
 
 Run from the repository root: `.venv/bin/python bench/extraction.py` (reads ../shared, or $NEWSWATCH_SHARED).
 
@@ -205,6 +205,13 @@ def trafilatura_default(url: str, html: str) -> str:
     return trafilatura.extract(html, url=url) or ""
 
 
+def trafilatura_fast(url: str, html: str) -> str:
+    """trafilatura without its readability/jusText fallback comparison: the fair speed baseline."""
+    import trafilatura
+
+    return trafilatura.extract(html, url=url, fast=True) or ""
+
+
 @dataclass
 class Outcome:
     text: str = ""
@@ -252,42 +259,47 @@ def main(argv: list[str] | None = None) -> int:
     for page in pages:
         page.html = decode_html(_fx(page.relative).read_bytes())
 
-    (our_out, our_time), (traf_out, traf_time) = measure([ours, trafilatura_default], pages, args.rounds)
+    measured = measure([ours, trafilatura_default, trafilatura_fast], pages, args.rounds)
+    (our_out, our_time), (traf_out, traf_time), (fast_out, fast_time) = measured
 
     name_width = max(len(Path(p.relative).name) for p in pages)
-    print(f"{'page':<{name_width}}  {'ours P/R/F1':>17}  {'traf P/R/F1':>17}  noise ours/traf")
-    ours_pr: list[tuple[float, float]] = []
-    traf_pr: list[tuple[float, float]] = []
-    noise_ours = noise_traf = 0
+    print(f"{'page':<{name_width}}  {'ours P/R/F1':>17}  {'traf P/R/F1':>17}  {'fast P/R/F1':>17}  "
+          "noise ours/traf/fast")
+    pr: list[list[tuple[float, float]]] = [[], [], []]
+    noise_total = [0, 0, 0]
     errors: list[str] = []
-    for page, mine, theirs in zip(pages, our_out, traf_out, strict=True):
+    for page, *outcomes in zip(pages, our_out, traf_out, fast_out, strict=True):
         noise = page.noise + (page.extra_noise() if page.extra_noise else ())
-        n_ours, n_traf = count_noise(mine.text, noise), count_noise(theirs.text, noise)
-        noise_ours += n_ours
-        noise_traf += n_traf
-        scores = ["", ""]
+        counts = [count_noise(outcome.text, noise) for outcome in outcomes]
+        noise_total = [a + b for a, b in zip(noise_total, counts, strict=True)]
+        scores = ["", "", ""]
         if page.truth is not None:
             truth = page.truth()
-            for i, (outcome, bucket) in enumerate(((mine, ours_pr), (theirs, traf_pr))):
+            for i, outcome in enumerate(outcomes):
                 p, r = precision_recall(outcome.text, truth)
-                bucket.append((p, r))
+                pr[i].append((p, r))
                 scores[i] = f"{p:.2f}/{r:.2f}/{f1(p, r):.2f}"
+        mine = outcomes[0]
         note = f"  ERROR {mine.error}" if mine.error else ""
         if mine.error:
             errors.append(f"{page.relative}: {mine.error}")
-        print(f"{Path(page.relative).name:<{name_width}}  {scores[0]:>17}  {scores[1]:>17}  "
-              f"{n_ours:>4}/{n_traf:<4}{note}")
+        print(f"{Path(page.relative).name:<{name_width}}  {scores[0]:>17}  {scores[1]:>17}  {scores[2]:>17}  "
+              f"{'/'.join(str(c) for c in counts)}{note}")
 
-    p_o, r_o, f_o = average_scores(ours_pr)
-    p_t, r_t, f_t = average_scores(traf_pr)
-    pps_o, pps_t = len(pages) / our_time, len(pages) / traf_time
+    (p_o, r_o, f_o), (p_t, r_t, f_t), (p_f, r_f, f_f) = (average_scores(bucket) for bucket in pr)
+    pps_o, pps_t, pps_f = (len(pages) / t for t in (our_time, traf_time, fast_time))
+    from crawler.extract.pages import generic
+
     print()
-    print(f"pages: {len(pages)} ({len(ours_pr)} with full ground truth), timed rounds: {args.rounds}")
+    print(f"pages: {len(pages)} ({len(pr[0])} with full ground truth), timed rounds: {args.rounds}")
+    print(f"the generic path runs trafilatura in its {'fast' if generic.FAST else 'default (full)'} mode")
     print(f"body F1 (avg P/R over pages)  ours {f_o:.3f} (P {p_o:.3f} R {r_o:.3f})   "
-          f"trafilatura {f_t:.3f} (P {p_t:.3f} R {r_t:.3f})   ratio {f_o / f_t if f_t else float('nan'):.3f}")
-    print(f"noise strings leaked          ours {noise_ours}   trafilatura {noise_traf}")
-    print(f"pages per second              ours {pps_o:.1f}   trafilatura {pps_t:.1f}   "
-          f"ratio {pps_o / pps_t:.2f}")
+          f"trafilatura {f_t:.3f} (P {p_t:.3f} R {r_t:.3f})   fast {f_f:.3f} (P {p_f:.3f} R {r_f:.3f})   "
+          f"ratio {f_o / f_t if f_t else float('nan'):.3f}")
+    print(f"noise strings leaked          ours {noise_total[0]}   trafilatura {noise_total[1]}   "
+          f"fast {noise_total[2]}")
+    print(f"pages per second              ours {pps_o:.1f}   trafilatura {pps_t:.1f}   fast {pps_f:.1f}   "
+          f"ratio {pps_o / pps_t:.2f} (vs fast {pps_o / pps_f:.2f})")
     print(f"parser errors                 {len(errors)}")
     for line in errors:
         print(f"  {line}")

@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Self
+from pathlib import Path
+from typing import Any, Literal, Self
 
 from sqlalchemy import Connection, Engine, Insert, delete, false
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crawler.core.errors import StorageError
 from storage import schema as s
-from storage.engine import WRITE_OPTION, display_url, translate_errors
+from storage.engine import WRITE_OPTION, display_url, sqlite_file, translate_errors
+
+FileChange = Literal["deleted", "replaced"]
 
 
 def utc_iso(moment: datetime) -> str:
@@ -34,6 +37,10 @@ class Database:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        # The SQLite file as opened: a long-lived process (the watch daemon) compares it with what is at the
+        # path now, since its pooled connections keep using a deleted or replaced file (see file_change).
+        self.file: Path | None = sqlite_file(engine.url)
+        self._identity = _file_identity(self.file)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -46,6 +53,24 @@ class Database:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({display_url(self.url)!r})"
+
+    def file_change(self) -> FileChange | None:
+        """Whether the SQLite file opened is gone from its path ("deleted") or another file sits there now
+        ("replaced", e.g. `mv other.db` over it). None: the same file, or no file to compare (PostgreSQL, in
+        memory, a path that cannot be examined).
+
+        Connections already open keep using the old file (a deleted inode lives on while open), while a new
+        process opening the path gets the new one: a writer and a reader would silently part ways.
+        """
+        if self.file is None or self._identity is None:
+            return None
+        try:
+            now = _file_identity(self.file, strict=True)
+        except FileNotFoundError:
+            return "deleted"
+        if now is None:
+            return None
+        return "replaced" if now != self._identity else None
 
     @property
     def dialect(self) -> str:
@@ -97,3 +122,18 @@ class Database:
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         conn.execute(stmt)
+
+
+def _file_identity(path: Path | None, *, strict: bool = False) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`; None when there is none (FileNotFoundError if strict)."""
+    if path is None:
+        return None
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        if strict:
+            raise
+        return None
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino)

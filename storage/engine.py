@@ -82,6 +82,12 @@ def make_engine(url_text: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     except sa_exc.ArgumentError as exc:
         raise StorageError(f"invalid database URL {url_text!r}: expected e.g. sqlite:///data/newswatch.db") \
             from exc
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StorageError(f"unsupported database {display_url(url)}: use SQLite (sqlite:///path) or "
+                           "PostgreSQL (postgresql://user@host/dbname)")
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3 (newswatch[postgres]), not psycopg2
     path = sqlite_file(url)
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
@@ -101,7 +107,10 @@ def make_engine(url_text: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
                                f"{exc.strerror or exc}") from exc
     try:
         engine = create_engine(url, connect_args=connect_args)
-    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
+    except ImportError as exc:
+        hint = ": pip install 'newswatch[postgres]'" if backend == "postgresql" else ""
+        raise StorageError(f"cannot use database {display_url(url)}: {exc}{hint}") from exc
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
         raise StorageError(f"cannot use database {display_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout, dict(sqlite_pragmas or {}), in_memory=path is None,

@@ -7,7 +7,7 @@ failure streak is announced exactly once and its recovery once, even if the proc
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,8 +36,10 @@ class HealthStore:
             rows = conn.execute(select(h).order_by(h.c.source)).all()
         return {r.source: _state(r) for r in rows}
 
-    def record(self, state: HealthState, notice: Mapping[str, Any] | None, now: datetime) -> bool:
-        """Save `state` and queue `notice` ({"kind", "recipient", "payload"}) in one transaction.
+    def record(self, state: HealthState, notice: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
+               now: datetime) -> bool:
+        """Save `state` and queue `notice` ({"kind", "recipient", "payload"}, or a list of them: one per
+        destination) in one transaction.
 
         Only when `state.last_run_id` is newer than the run last evaluated: re-evaluating a run (a retried
         job, two processes) changes nothing and queues nothing. Returns whether it was recorded.
@@ -54,10 +56,10 @@ class HealthStore:
             if last is not None and last >= state.last_run_id:
                 return False
             self.store._upsert(conn, h, values, ("source",))
-            if notice is not None:
+            for one in [notice] if isinstance(notice, Mapping) else list(notice or []):
                 conn.execute(n.insert().values(
-                    source=state.source, kind=notice["kind"], recipient=notice["recipient"],
-                    payload=json.dumps(notice["payload"], ensure_ascii=False), status="pending",
+                    source=state.source, kind=one["kind"], recipient=one["recipient"],
+                    payload=json.dumps(one["payload"], ensure_ascii=False), status="pending",
                     created_at=at, scheduled_at=at, due_at=at, attempts=0))
         return True
 

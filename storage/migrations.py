@@ -38,6 +38,7 @@ from crawler.core.errors import StorageError
 from storage.engine import WRITE_OPTION
 
 MIGRATIONS_TABLE = "schema_migrations"
+MIGRATION_LOCK_KEY = 7_260_010_001  # pg_advisory_xact_lock key held while migrating (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,55 @@ def _m0006_timeline_indexes(conn: Connection) -> None:
                       "ON article_versions (material, version_no, article_pk, modified_at, fetched_at)"))
 
 
+# PostgreSQL only: the full-text index storage/search.py queries. A stored generated column keeps it in step
+# with every insert and upsert without triggers; 'simple' indexes words as written (no stemming, no stop
+# words), which serves Indonesian and English alike. Title weighs A, lead B, body C for ts_rank_cd.
+_SEARCH_VECTOR_PG = (
+    "ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('simple', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('simple', coalesce(lead, '')), 'B') || "
+    "setweight(to_tsvector('simple', body), 'C')) STORED",
+    "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
+)
+
+
+def _m0007_articles_search_pg(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return  # SQLite has articles_fts (0003)
+    for statement in _SEARCH_VECTOR_PG:
+        conn.execute(text(statement))
+
+
+def _m0008_developments(conn: Connection) -> None:
+    # Developments (crawler/story/developments.py): one row per development, one membership row per stored
+    # article with the signals of its link and the features later articles are compared with.
+    md = MetaData()
+    Table("articles", md, Column("id", Integer, primary_key=True))  # referenced only, never created here
+    developments = Table(
+        "developments", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("title", Text),
+        Column("first_reported_at", Text),
+        Column("last_reported_at", Text),
+        Column("created_at", Text, nullable=False),
+        Column("updated_at", Text, nullable=False),
+    )
+    Index("ix_developments_last_reported", developments.c.last_reported_at)
+    members = Table(
+        "development_articles", md,
+        Column("article_pk", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+        Column("development_id", Integer, ForeignKey("developments.id", ondelete="CASCADE"), nullable=False),
+        Column("linked_pk", Integer),
+        Column("score", Float, nullable=False),
+        Column("signals", Text, nullable=False),
+        Column("features", Text, nullable=False),
+        Column("joined_at", Text, nullable=False),
+    )
+    Index("ix_development_articles_development", members.c.development_id)
+    developments.create(conn)
+    members.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core_tables", _m0001_core_tables),
     Migration("0002_events_outbox", _m0002_events_outbox),
@@ -267,6 +317,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_deliveries_and_health", _m0004_deliveries_and_health),
     Migration("0005_runs_last_event", _m0005_runs_last_event),
     Migration("0006_timeline_indexes", _m0006_timeline_indexes),
+    Migration("0007_articles_search_pg", _m0007_articles_search_pg),
+    Migration("0008_developments", _m0008_developments),
 )
 
 HEAD = MIGRATIONS[-1].name
@@ -304,6 +356,10 @@ def migrate(engine: Engine, *, upto: str | None = None,
         with engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    # PostgreSQL has no database-wide write lock like BEGIN IMMEDIATE: two processes
+                    # migrating a new database at once take turns on this lock (released at commit).
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
                 table = _migrations_table(MetaData())
                 table.create(conn, checkfirst=True)
                 # Another process may have applied it between our read and our write lock.

@@ -228,3 +228,65 @@ class StoredRevision:
 
     article: StoredArticle
     version: StoredVersion
+
+
+@dataclass(frozen=True)
+class LinkCandidate:
+    """A stored article a new one could join the development of (storage/developments.py)."""
+
+    article_pk: int
+    development_id: int
+    source: str
+    article_id: str
+    published_utc: str | None
+    features: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    """What the linker decided for a new article: the development to join (None: start one), the article
+    it was linked to, the score and the signals ({"kind", "label", "weight"}) it rests on."""
+
+    development_id: int | None
+    linked_pk: int | None
+    score: float
+    signals: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DevelopmentMember:
+    """An article of a development and how it joined: linked_to is "source:id" of the article it matched
+    (None for the article that started the development)."""
+
+    source: str
+    article_id: str
+    url: str
+    title: str | None
+    language: str | None
+    published_utc: str | None
+    first_seen_at: str
+    topics: list[str]
+    linked_to: str | None
+    score: float
+    signals: list[dict[str, Any]]
+    joined_at: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Development:
+    """Articles reporting one development, earliest first; `signals` are the links' own, each once."""
+
+    id: int
+    title: str | None
+    first_reported_at: str | None
+    last_reported_at: str | None
+    members: list[DevelopmentMember]
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({m.language for m in self.members if m.language})
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({m.source for m in self.members})

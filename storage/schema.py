@@ -172,3 +172,29 @@ health_notices = Table(
     Column("sent_at", Text),
     Column("message_id", Text),
 )
+
+# Developments: articles reporting the same development (crawler/story/developments.py decides, the article's
+# save transaction records). A development's dates are its members' earliest and latest publication times.
+developments = Table(
+    "developments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text),  # the first member's title
+    Column("first_reported_at", Text),
+    Column("last_reported_at", Text),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+
+# One row per stored article: its development, the article it was linked to (NULL: it started the
+# development), the link's score and signals (JSON list of {kind, label, weight}), and the article's linking
+# features (JSON), compared with every later article.
+development_articles = Table(
+    "development_articles", metadata,
+    Column("article_pk", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("development_id", Integer, ForeignKey("developments.id", ondelete="CASCADE"), nullable=False),
+    Column("linked_pk", Integer),
+    Column("score", Float, nullable=False),
+    Column("signals", Text, nullable=False),
+    Column("features", Text, nullable=False),
+    Column("joined_at", Text, nullable=False),
+)

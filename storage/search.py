@@ -1,12 +1,19 @@
-"""Full-text search: a user's words as an FTS5 query (or LIKE terms elsewhere), ranked hits with snippets.
+"""Full-text search: a user's words as an FTS5 query on SQLite, a tsquery on PostgreSQL (LIKE terms on
+anything else), ranked hits with snippets.
 
 User text never reaches FTS5 raw: its query language gives meaning to characters that are common in news
 ("2.500", "Kassym-Jomart", "AS:"), and a stray one is a syntax error. Each word becomes a quoted string.
+On PostgreSQL the same query language (words ANDed, "phrases", word* prefixes, OR) maps onto
+websearch_to_tsquery (which never raises on user text) for words and phrases and a quoted to_tsquery lexeme
+with :* for prefixes, over the articles.search_vector column (a generated tsvector in the 'simple'
+configuration, so Indonesian and English are both indexed word for word; title weighs A, lead B, body C)
+with its GIN index.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, or_, select, text
 
@@ -72,6 +79,8 @@ def search_articles(db: Database, query: str, limit: int = 20) -> list[SearchHit
 
     Words are ANDed; "quoted words" form a phrase; a trailing * matches a prefix; OR between words.
     """
+    if db.dialect == "postgresql":
+        return _search_postgres(db, query, limit)
     if db.dialect != "sqlite":
         return _search_like(db, query, limit)
     match = fts_query(query)
@@ -84,6 +93,65 @@ def search_articles(db: Database, query: str, limit: int = 20) -> list[SearchHit
     with db._read() as conn:
         rows = conn.execute(sql, {"match": match, "limit": limit}).all()
     return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at, r.snippet) for r in rows]
+
+def ts_groups(query: str) -> list[tuple[str, list[str]]]:
+    """The query as OR-ed groups, each (words and "phrases" for websearch_to_tsquery, prefix lexemes).
+
+    OR binds loosest, as in FTS5: `a b OR c` is (a AND b) OR c.
+    """
+    groups: list[tuple[list[str], list[str]]] = [([], [])]
+    for word, phrase in _words(query):
+        if not phrase and word == "OR":
+            if groups[-1] != ([], []):
+                groups.append(([], []))
+            continue
+        if not phrase and word.endswith("*"):
+            groups[-1][1].append(word.rstrip("*"))
+        else:
+            # websearch_to_tsquery reads "..." as a phrase and a leading - as NOT: quote every word so a
+            # hyphenated name or a minus in a figure stays text.
+            groups[-1][0].append('"' + word.replace('"', " ") + '"')
+    found = [(" ".join(words), prefixes) for words, prefixes in groups if words or prefixes]
+    if not found:
+        raise InputError("empty search: give at least one word")
+    return found
+
+
+def _prefix_lexeme(word: str) -> str:
+    """A to_tsquery operand matching lexemes that start with `word` (quoted: no operator survives)."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def _search_postgres(db: Database, query: str, limit: int) -> list[SearchHit]:
+    """tsvector search: ranked by ts_rank_cd over the weighted vector, highlighted with ts_headline."""
+    params: dict[str, Any] = {"limit": limit}
+    ors: list[str] = []
+    for g, (words, prefixes) in enumerate(ts_groups(query)):
+        ands: list[str] = []
+        if words:
+            params[f"w{g}"] = words
+            ands.append(f"websearch_to_tsquery('simple', :w{g})")
+        for p, prefix in enumerate(prefixes):
+            params[f"p{g}_{p}"] = _prefix_lexeme(prefix)
+            ands.append(f"to_tsquery('simple', :p{g}_{p})")
+        ors.append("(" + " && ".join(ands) + ")")
+    tsquery = " || ".join(ors)
+    # The headline is worked out for the page of hits only (it re-parses the text), hence the subquery.
+    sql = text(
+        "SELECT h.source, h.article_id, h.url, h.title, h.published_at, "
+        "ts_headline('simple', concat_ws(' ', h.title, h.lead, h.body), h.q, "
+        "'StartSel=[, StopSel=], MaxWords=16, MinWords=6, MaxFragments=2, FragmentDelimiter=\" … \"') "
+        "AS snippet FROM ("
+        f"SELECT a.id, a.source, a.article_id, a.url, a.title, a.lead, a.body, a.published_at, q.q, "
+        "ts_rank_cd(a.search_vector, q.q) AS rank "
+        f"FROM articles AS a, (SELECT {tsquery} AS q) AS q "
+        "WHERE a.search_vector @@ q.q ORDER BY rank DESC, a.id LIMIT :limit) AS h "
+        "ORDER BY h.rank DESC, h.id"
+    )
+    with db._read() as conn:
+        rows = conn.execute(sql, params).all()
+    return [SearchHit(r.source, r.article_id, r.url, r.title, r.published_at, r.snippet) for r in rows]
+
 
 def _search_like(db: Database, query: str, limit: int) -> list[SearchHit]:
     """The portable search: every word in title, lead or body, case-insensitively; newest first."""

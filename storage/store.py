@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Row,
     and_,
+    bindparam,
     delete,
     func,
     select,
@@ -27,9 +28,11 @@ from sqlalchemy import (
 
 from crawler.core.errors import StorageError
 from crawler.core.items import Article
+from storage import developments as development_rows
 from storage import schema as s
 from storage.database import Database, utc_iso
 from storage.deliveries import DeliveryStore, NoticeStore
+from storage.developments import DevelopmentStore, Linker
 from storage.engine import make_engine, translate_errors
 from storage.feeds import FeedStore
 from storage.health import HealthStore
@@ -174,6 +177,7 @@ class Store(Database):
         # Statements built once per store (save_article runs per article; building is the costly part).
         self._upserts: dict[tuple[tuple[str, ...], bool], Any] = {}
         self._event_insert: Any = None
+        self._lock_stmt: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -199,7 +203,7 @@ class Store(Database):
 
     def save_article(self, article: Article, *, matches: Sequence[Mapping[str, Any]], score: float,
                      fetched_at: datetime, listing_date: str | None, classify: Classify,
-                     version_hash: VersionHash | None = None) -> SaveResult:
+                     version_hash: VersionHash | None = None, linker: Linker | None = None) -> SaveResult:
         """Store one relevant article in one transaction and return what happened to it.
 
         Reads the latest version, asks classify(previous, article) what kind of change this is, upserts the
@@ -208,6 +212,9 @@ class Store(Database):
         The status is "new" (first time), "updated" (a new version) or "unchanged", as classify decides: the
         store holds no notion of what counts as a change. version_hash(title, body) gives the stored
         body_hash (default: sha256 of the body); pass the classifier's own fingerprint to keep them in step.
+        With a linker (crawler/story/developments.py), a new article (or one stored before linking existed)
+        joins or starts a development in the same transaction, and its event names the development's other
+        coverage; a new version refreshes the features later articles are compared with.
         """
         if not article.article_id:
             raise ValueError(f"article without an id cannot be stored: {article.url}")
@@ -224,11 +231,22 @@ class Store(Database):
             # article): a new article costs the SELECT, the upsert (RETURNING its id), its topics, the
             # seen-row delete, its version and its event; an unchanged one the SELECT, the upsert and the
             # seen-row delete.
+            if self.dialect == "postgresql":
+                # SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL's FOR UPDATE below locks only a
+                # row that exists, so two writers of a new article would both see none and both write
+                # version 1. This lock, per article for the transaction, makes the second wait and then
+                # read the first one's row.
+                conn.execute(self._article_lock(), {"source": article.source,
+                                                    "article_id": article.article_id})
+            columns = [a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches]
+            if linker is None:
+                query = select(*columns).with_for_update()
+            else:  # whether the article already has a development, in the same statement
+                m = s.development_articles
+                query = (select(*columns, m.c.development_id)
+                         .select_from(a.outerjoin(m, m.c.article_pk == a.c.id)).with_for_update(of=a))
             row = conn.execute(
-                select(a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches)
-                .where(a.c.source == article.source, a.c.article_id == article.article_id)
-                .with_for_update()
-            ).first()
+                query.where(a.c.source == article.source, a.c.article_id == article.article_id)).first()
             previous = (PreviousVersion(row.version_no, row.title, row.body, row.body_hash)
                         if row is not None else None)
             change = classify(previous, article)
@@ -282,10 +300,28 @@ class Store(Database):
                     "material": status == "new" or change.material,
                     "diff": _dumps(change.diff) if status == "updated" else None,
                 })
+            development: dict[str, Any] | None = None
+            if linker is not None:
+                dated = str(values["published_utc"] or now)
+                if row is None or row.development_id is None:
+                    development_id, decision = development_rows.link_article(
+                        conn, linker, article, article_pk, dated, topics, now)
+                    development = {**development_rows.coverage(conn, development_id, article_pk),
+                                   "score": decision.score, "signals": decision.signals}
+                elif status == "updated":
+                    development_rows.refresh_features(conn, linker, article, article_pk, dated)
+                    development = development_rows.coverage(conn, row.development_id, article_pk)
             event_id = None
             if status == "new" or (status == "updated" and change.material):
-                event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change)
+                event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change,
+                                           development)
         return SaveResult(status=status, version_no=version_no, event_id=event_id)
+
+    def _article_lock(self) -> Any:
+        if self._lock_stmt is None:
+            self._lock_stmt = select(func.pg_advisory_xact_lock(
+                func.hashtext(bindparam("source")), func.hashtext(bindparam("article_id"))))
+        return self._lock_stmt
 
     def _upsert_returning_id(self, conn: Connection, values: dict[str, Any], update_columns: Sequence[str],
                              known_id: int | None) -> int:
@@ -315,13 +351,16 @@ class Store(Database):
         return stmt
 
     def _add_event(self, conn: Connection, article: Article, kind: str, version_no: int, now: str,
-                   matches: Sequence[Mapping[str, Any]], topics: list[str], change: Change) -> int:
-        payload = {
+                   matches: Sequence[Mapping[str, Any]], topics: list[str], change: Change,
+                   development: dict[str, Any] | None = None) -> int:
+        payload: dict[str, Any] = {
             "source": article.source, "article_id": article.article_id, "url": article.url,
             "title": article.title, "lead": article.lead, "published_at": article.published_at,
             "version_no": version_no, "topics": topics, "terms": terms_of(matches),
             "matches": list(matches), "diff": change.diff if kind == "updated" else {},
         }
+        if development is not None:
+            payload["development"] = development
         e = s.events
         key = (e.c.source == article.source, e.c.article_id == article.article_id, e.c.kind == kind,
                e.c.version_no == version_no)
@@ -535,6 +574,11 @@ class Store(Database):
     def feeds(self) -> FeedStore:
         """Queries for Atom feeds: material revisions (storage/feeds.py)."""
         return FeedStore(self, article_record)
+
+    @property
+    def developments(self) -> DevelopmentStore:
+        """Articles grouped by development, with the signals of each link (storage/developments.py)."""
+        return DevelopmentStore(self)
 
     @property
     def metrics(self) -> MetricsQueries:

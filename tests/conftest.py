@@ -7,6 +7,7 @@ Recorded third-party pages are read from ../shared (beside the repository), neve
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,13 @@ def fixture_html(relative: str) -> str:
     from crawler.extract.decoding import decode_html
 
     return decode_html(shared_path(f"fixtures/{relative}").read_bytes())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL, once per engine: a SQLite file (not created yet) and a fresh PostgreSQL database of
+    this test's own, dropped afterwards (tests/databases.py). Tests taking it run on both engines."""
+    from tests.databases import database_url
+
+    with database_url(request.param, tmp_path) as url:
+        yield url

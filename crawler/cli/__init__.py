@@ -23,7 +23,7 @@ from crawler.cli import logs
 from crawler.core.errors import NewswatchError
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
-                    "serve")
+                    "serve", "developments")
 
 EXIT_CLOSED_OUTPUT = 141  # 128 + SIGPIPE
 

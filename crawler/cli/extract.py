@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 import json
-import re
+import os
+import sys
+from pathlib import Path
 
 import click
 
 from crawler.core.errors import InputError
-from crawler.extract.inputs import fetch_html, read_html
+from crawler.extract import batch
+from crawler.extract.inputs import fetch_html, page_address, read_html
 from crawler.extract.pages import parse_article
-
-# A saved page usually says where it came from; that address picks the right site parser.
-_CANONICAL = re.compile(
-    r"""<link\b(?=[^>]*\brel\s*=\s*["']?canonical\b)[^>]*\bhref\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
-_OG_URL = re.compile(
-    r"""<meta\b(?=[^>]*\bproperty\s*=\s*["']?og:url\b)[^>]*\bcontent\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
-
-
-def page_address(html: str) -> str | None:
-    """The http(s) address a saved page declares for itself (canonical link, else og:url), if any."""
-    head = html[:300_000]
-    match = _CANONICAL.search(head) or _OG_URL.search(head)
-    return match.group(1) if match else None
 
 
 @click.command()
-@click.argument("path_or_url")
+@click.argument("path_or_url", required=False)
 @click.option("--url", "page_url", help="The page's real address (selects the parser; default: the argument "
               "if it is a URL, else the page's canonical link, else a file:// address).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-def extract(path_or_url: str, page_url: str | None, fmt: str) -> None:
-    """Extract the article from an HTML file or a URL and print it."""
+@click.option("--batch", "manifest", type=click.Path(path_type=Path),
+              help='Extract every page of a JSONL manifest (lines {"path": ..., "url": ...}; paths relative '
+              "to the manifest's folder): one JSON line per input, in input order.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for --batch (default: the number of cores).")
+@click.option("--timeout", "page_timeout", type=click.FloatRange(min=0.1), default=batch.DEFAULT_TIMEOUT,
+              show_default=True, help="Seconds a page may take in --batch before its worker is stopped.")
+def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: Path | None,
+            jobs: int | None, page_timeout: float) -> None:
+    """Extract the article from an HTML file or a URL and print it (or every page of a --batch manifest)."""
+    if manifest is not None:
+        if path_or_url is not None or page_url is not None:
+            raise InputError("--batch takes no PATH_OR_URL or --url: the manifest names the pages")
+        _run_batch(manifest, jobs or os.cpu_count() or 1, page_timeout)
+        return
+    if path_or_url is None:
+        raise InputError("give a file path or an http(s) URL to extract (or --batch MANIFEST)")
     if path_or_url.startswith(("http://", "https://")):
         html = fetch_html(path_or_url)
         page_url = page_url or path_or_url
@@ -48,6 +53,19 @@ def extract(path_or_url: str, page_url: str | None, fmt: str) -> None:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(article.body)
+
+
+def _run_batch(manifest: Path, jobs: int, timeout: float) -> None:
+    if not manifest.is_file():
+        raise InputError(f"no such manifest file: {manifest}")
+    runner = batch.BatchRunner(jobs=jobs, timeout=timeout)
+    failed = 0
+    for task, outcome in runner.run(batch.read_manifest(manifest)):
+        failed += isinstance(outcome, str)
+        sys.stdout.write(batch.result_line(task, outcome) + "\n")
+        sys.stdout.flush()  # a consumer downstream sees each page as soon as it and those before it are done
+    if failed:
+        click.echo(f"newswatch: {failed} page(s) gave no article (see their error lines)", err=True)
 
 
 COMMANDS = [extract]

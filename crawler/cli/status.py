@@ -11,6 +11,7 @@ import click
 from crawler.cli.alerts import common_options, opened
 from crawler.config import Config, load_config
 from crawler.monitor.health import ARTICLES_STORED, articles_found
+from crawler.monitor.metrics import channel_of
 from storage import CrawlRun, HealthState, Store
 from storage.store import utc_iso
 
@@ -56,9 +57,20 @@ def gather(store: Store, config: Config, now: datetime) -> dict[str, Any]:
                     "error": d.last_error} for d in failed],
         "failed_notices": [{"recipient": n.recipient, "source": n.source, "kind": n.kind,
                             "error": n.last_error} for n in store.notices.all("failed")],
+        "by_channel": _by_channel(store),
         "subscriptions": {"count": len(config.subscriptions),
-                          "recipients": len({a.lower() for s in config.subscriptions for a in s.to})},
+                          "recipients": len({a.lower() for s in config.subscriptions for a in s.to}),
+                          "channels": len({c for s in config.subscriptions for c in s.channels})},
     }
+
+
+def _by_channel(store: Store) -> dict[str, dict[str, int]]:
+    """Delivery counts per channel ("email", or a channel URL's scheme such as "json", "tgram")."""
+    out: dict[str, dict[str, int]] = {}
+    for recipient, state, n in store.metrics.delivery_counts():
+        counts = out.setdefault(channel_of(recipient), {})
+        counts[state] = counts.get(state, 0) + n
+    return dict(sorted(out.items()))
 
 
 def _run_summary(run: CrawlRun) -> dict[str, Any]:
@@ -99,6 +111,10 @@ def render(data: dict[str, Any]) -> list[str]:
     lines.append(f"Outbox: {o['events_waiting']} event(s) not yet fanned out; deliveries {d['pending']} "
                  f"pending, {d['sent']} sent, {d['failed']} failed, {d['skipped']} skipped (baseline)"
                  f"{next_due}")
+    if len(data["by_channel"]) > 1 or any(name != "email" for name in data["by_channel"]):
+        lines.append("Deliveries by channel: " + "; ".join(
+            f"{name} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            for name, counts in data["by_channel"].items()))
     lines.append(f"Health notices: {n['pending']} pending, {n['sent']} sent, {n['failed']} failed")
     if data["failed"]:
         lines.append("Failed deliveries (latest first):")
@@ -108,7 +124,8 @@ def render(data: dict[str, Any]) -> list[str]:
     for f in data["failed_notices"]:
         lines.append(f"  health notice to {f['recipient']} ({f['source']} {f['kind']}) failed: {f['error']}")
     subs = data["subscriptions"]
-    lines.append(f"Subscriptions: {subs['count']} ({subs['recipients']} recipient(s))")
+    channels = f", {subs['channels']} channel(s)" if subs["channels"] else ""
+    lines.append(f"Subscriptions: {subs['count']} ({subs['recipients']} recipient(s){channels})")
     return lines
 
 

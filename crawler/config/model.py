@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError
 
 ENV_CONFIG = "NEWSWATCH_CONFIG"
@@ -195,6 +196,9 @@ class Subscription:
     digest: str  # "hourly" | "daily"
     digest_at: str  # "HH:MM"
     timezone: str
+    # Apprise URLs (chat, webhooks), secrets as ${ENV} / ${file:PATH} placeholders: crawler/config/channels.py
+    channels: tuple[str, ...] = ()
+    per: str = "article"  # "article": an alert per article; "development": one per development
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,8 @@ class AlertsConfig:
     health: HealthConfig
     # Jinja2 templates replacing the packaged mail templates of the same file name; None: packaged only.
     templates_dir: Path | None = None
+    # Channel URLs (as in a subscription's channels) that get the crawl-health notices too.
+    admin_channels: tuple[str, ...] = ()
 
     def retry_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1 for the first retry): doubling, capped."""
@@ -774,11 +780,12 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
     out = []
     for index, item in enumerate(raw):
         t = _Table(item, ("subscriptions", index), root.origins)
+        channels = _channel_list(t, "channels")
         to_value = t._get("to", lambda v: isinstance(v, str | list), "an address or a list of addresses",
-                          _REQUIRED)
-        to = (to_value,) if isinstance(to_value, str) else t.string_list("to")
-        if not to:
-            raise t.error("needs at least one address", "to")
+                          [] if channels else _REQUIRED)
+        to = (to_value,) if isinstance(to_value, str) else t.string_list("to", default=[])
+        if not to and not channels:
+            raise t.error("needs at least one address (or channel)", "to")
         for address in to:
             if not _EMAIL.match(address):
                 raise t.error(f"not an email address: {address!r}", "to")
@@ -799,10 +806,23 @@ def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
             to=to, topics=sub_topics, sources=sub_sources,
             mode=t.string("mode", "immediate", choices=("immediate", "digest")),
             digest=t.string("digest", "daily", choices=("hourly", "daily")),
-            digest_at=digest_at, timezone=timezone,
+            digest_at=digest_at, timezone=timezone, channels=channels,
+            per=t.string("per", "article", choices=("article", "development")),
         ))
         t.done()
     return tuple(out)
+
+
+def _channel_list(t: _Table, name: str) -> tuple[str, ...]:
+    """A list of channel URLs, each checked without its secrets (crawler/config/channels.py)."""
+    urls = t.string_list(name, default=[])
+    for url in urls:
+        trouble = channel_problem(url)
+        if trouble:
+            raise t.error(trouble, name)
+    if len(set(urls)) != len(urls):
+        raise t.error("lists a channel twice", name)
+    return urls
 
 
 def _templates_dir(t: _Table, base_dir: Path) -> Path | None:
@@ -834,6 +854,7 @@ def _alerts(t: _Table, base_dir: Path) -> AlertsConfig:
         retry_backoff_seconds=t.number("retry_backoff_seconds", low=0),
         retry_backoff_max_seconds=t.number("retry_backoff_max_seconds", low=0),
         admin_address=admin, health=health, templates_dir=_templates_dir(t, base_dir),
+        admin_channels=_channel_list(t, "admin_channels"),
     )
     if alerts.retry_backoff_max_seconds < alerts.retry_backoff_seconds:
         raise t.error("must not be below retry_backoff_seconds", "retry_backoff_max_seconds")

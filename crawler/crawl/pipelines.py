@@ -34,6 +34,7 @@ from crawler.crawl.discovery.records import CrawledArticle, FailedArticle, GoneA
 from crawler.crawl.extensions import TOPIC_SETTING, crawl_config, crawl_store, storage_failed
 from crawler.extract.urls import canonical_url
 from crawler.story.changes import classify, fingerprint
+from crawler.story.developments import DevelopmentLinker
 from crawler.story.relevance import evaluate
 from storage import Change, Classify, PreviousVersion, SeenMark, Store
 
@@ -253,11 +254,13 @@ def classify_against(version: str) -> Classify:
 
 
 class StoragePipeline:
-    """Relevant articles into the database: a new article, a new version, or unchanged (counted each)."""
+    """Relevant articles into the database: a new article, a new version, or unchanged (counted each).
+    A new article joins or starts a development in the same transaction (crawler/story/developments.py)."""
 
     def __init__(self, crawler: Crawler, store: Store) -> None:
         self.crawler = crawler
         self.store = store
+        self.linker = DevelopmentLinker()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -273,7 +276,7 @@ class StoragePipeline:
             result = self.store.save_article(
                 article, matches=list(crawled.matches), score=float(crawled.score), fetched_at=_now(),
                 listing_date=crawled.listing_date, classify=classify_against(version),
-                version_hash=lambda _title, _body: version)
+                version_hash=lambda _title, _body: version, linker=self.linker)
         except StorageError as exc:
             _write_failed(self.crawler, exc, crawled.url)
         _stats_inc(self.crawler, f"newswatch/articles/{result.status}")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from crawler.core.errors import InputError
 from crawler.extract.decoding import decode_html, looks_binary
+
+# A saved page usually says where it came from; that address picks the right site parser.
+_CANONICAL = re.compile(
+    r"""<link\b(?=[^>]*\brel\s*=\s*["']?canonical\b)[^>]*\bhref\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
+_OG_URL = re.compile(
+    r"""<meta\b(?=[^>]*\bproperty\s*=\s*["']?og:url\b)[^>]*\bcontent\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
 
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 
@@ -63,3 +70,10 @@ def fetch_html(url: str, timeout: float = 30.0) -> str:
         raise InputError(f"cannot reach {url}: {reason} (offline? `make demo` runs against a local replay "
                          "site)") from exc
     return decode_html(data, charset)
+
+
+def page_address(html: str) -> str | None:
+    """The http(s) address a saved page declares for itself (canonical link, else og:url), if any."""
+    head = html[:300_000]
+    match = _CANONICAL.search(head) or _OG_URL.search(head)
+    return match.group(1) if match else None

@@ -195,17 +195,19 @@ def after_run(store: Store, config: Config, source: str, run_id: int, *, now: da
                         finished_at=_moment(run.finished_at))
     state, notice = _next_state(prior if streak else None, prior, source, run_id, failures,
                                 config.alerts.health.consecutive_failures, run.started_at, now)
-    queued = None
+    queued: list[dict[str, Any]] | None = None
     if notice is not None:
         # A recovery mail reports the streak that ended, a failing one the streak as it is now.
         told = state if notice == "failing" else prior
         assert told is not None
         log.warning("crawl health: %s %s after %d run(s): %s", source, notice, told.consecutive_failures,
                     "; ".join(told.reasons))
-        if config.alerts.admin_address:
-            queued = {"kind": notice, "recipient": config.alerts.admin_address,
-                      "payload": {"runs": told.consecutive_failures, "reasons": told.reasons,
-                                  "since": told.failing_since, "run_id": run_id}}
+        payload = {"runs": told.consecutive_failures, "reasons": told.reasons, "since": told.failing_since,
+                   "run_id": run_id}
+        # One notice per destination: the admin address and every admin channel, each sent and retried alone.
+        recipients = [config.alerts.admin_address] if config.alerts.admin_address else []
+        recipients += list(config.alerts.admin_channels)
+        queued = [{"kind": notice, "recipient": r, "payload": payload} for r in recipients] or None
     recorded = store.health.record(state, queued, now)
     if not recorded:
         return HealthOutcome(failures, store.health.state(source) or state, None, False)

@@ -21,6 +21,14 @@ Restarts: each source's first run is computed from the `crawl_runs` table (crawl
 a restarted daemon crawls only the sources that are due, and the outbox makes delivery idempotent (a row
 is sent once; see crawler/notify/delivery.py for the one-message duplicate window when killed mid-send).
 
+The database file under the daemon: every crawl opens the database by its URL, but the daemon keeps one
+store (pooled connections) for health checks and delivery. If the SQLite file is deleted or another file is
+moved over it, those connections keep the old file while crawls write the new one, and delivery would find
+nothing to send, silently. So before each health check and each delivery the daemon compares the file it
+opened (device and inode) with the one at the path, and when they differ it says so in one warning line and
+reopens the path (a deleted file is created afresh, and migrated), so the alerts of what crawls store there
+go out.
+
 SIGTERM/SIGINT: no new job starts; running crawls are closed (recorded "interrupted", which counts as not
 run: the source is due again on restart); no delivery starts after the signal, one already sending
 finishes its messages (each is marked sent as soon as the server accepts it); then exit 0. A second signal
@@ -163,6 +171,24 @@ class Watcher:
         if self._owns_store:
             self.store.close()
 
+    def follow_database(self) -> None:
+        """Reopen the database if its file was deleted or replaced since it was opened (module doc)."""
+        change = self.store.file_change()
+        if change is None:
+            return
+        if change == "deleted":
+            what = "was deleted: reopening it as a new, empty database (its next crawl is a baseline)"
+        else:
+            what = "was replaced by another file: reopening it, continuing with that database"
+        log.warning("the database file %s %s", self.store.file, what)
+        old, owned = self.store, self._owns_store
+        self.store = Store.open(self.options.db_url)
+        self._owns_store = True
+        if self.metrics is not None:
+            self.metrics.store = self.store
+        if owned:
+            old.close()  # connections in use elsewhere close when returned; SQLite leaves the new file alone
+
     # -- what is due ---------------------------------------------------------------------------------
 
     def due_at(self, now: datetime | None = None) -> dict[str, datetime]:
@@ -202,6 +228,7 @@ class Watcher:
                         self.timeout, outcome.run_id)
         if outcome.run_id is not None and outcome.outcome not in NOT_A_RUN:
             try:
+                self.follow_database()  # the run was recorded in the file at the path
                 # after_run may send an admin notice over SMTP: blocking, so in a thread.
                 health = await asyncio.to_thread(after_run, self.store, self.config, source, outcome.run_id)
                 result.health = health.notice
@@ -214,6 +241,7 @@ class Watcher:
         async with self._delivery_lock:
             if self.stopping:
                 return None
+            self.follow_database()
             return await asyncio.to_thread(deliver, self.store, self.config)
 
     async def cycle(self, sources: Sequence[str]) -> CycleReport:

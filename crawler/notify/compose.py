@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crawler.core.errors import ConfigError
 from crawler.notify import templates
 from crawler.notify.events import AlertEvent
+from crawler.notify.headers import ALERT_POLICY
 from crawler.notify.sanitize import header_text, line_text, mailbox
 
 DEFAULT_DOMAIN = "newswatch.invalid"
@@ -118,7 +119,7 @@ def _recipients(to: Recipients) -> list[Address]:
 
 def _base_message(*, subject: str, to: Recipients, from_address: str, message_id: str,
                   now: datetime | None, zone: tzinfo) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=ALERT_POLICY)  # folds the Subject without an empty first line
     msg["Subject"] = header_text(subject, limit=250)
     msg["From"] = mailbox(from_address, what="sender")
     msg["To"] = _recipients(to)
@@ -172,8 +173,47 @@ def compose_immediate(event: EventLike, *, to: Recipients, from_address: str, ti
         msg["In-Reply-To"] = root
         msg["References"] = root
     published = format_time(ev.published_at, zone)
-    return _with_parts(msg, templates.immediate_text(ev, source_name(ev.source), published),
-                       templates.immediate_html(ev, source_name(ev.source), published))
+    also = also_reported(ev)
+    return _with_parts(msg, templates.immediate_text(ev, source_name(ev.source), published, also),
+                       templates.immediate_html(ev, source_name(ev.source), published, also))
+
+
+ALSO_REPORTED_MAX = 5
+
+
+def also_reported(ev: AlertEvent, limit: int = ALSO_REPORTED_MAX) -> list[templates.AlsoReported]:
+    """The development's other coverage, each as "Also reported by BBC News 3 h earlier" (relative to this
+    article's publication), with its title and link; earliest first, at most `limit`."""
+    out = []
+    for other in ev.coverage[:limit]:
+        when = _relative(other.published_at, ev.published_at)
+        summary = f"Also reported by {source_name(other.source)}" + (f" {when}" if when else "")
+        out.append(templates.AlsoReported(summary, other.title or f"{other.source}:{other.article_id}",
+                                          other.url))
+    return out
+
+
+def _relative(other: str | None, this: str | None) -> str | None:
+    """"3 h earlier", "40 min later", "at the same time"; None when either time is unknown."""
+    try:
+        first = datetime.fromisoformat((other or "").replace("Z", "+00:00"))
+        second = datetime.fromisoformat((this or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if first.tzinfo is None:
+        first = first.replace(tzinfo=UTC)
+    if second.tzinfo is None:
+        second = second.replace(tzinfo=UTC)
+    minutes = round((second - first).total_seconds() / 60)
+    if abs(minutes) < 1:
+        return "at the same time"
+    if abs(minutes) < 60:
+        amount = f"{abs(minutes)} min"
+    elif abs(minutes) < 48 * 60:
+        amount = f"{round(abs(minutes) / 60)} h"
+    else:
+        amount = f"{round(abs(minutes) / 1440)} days"
+    return f"{amount} earlier" if minutes > 0 else f"{amount} later"
 
 
 def compose_digest(events: Iterable[EventLike], *, to: Recipients, from_address: str,
@@ -192,8 +232,8 @@ def compose_digest(events: Iterable[EventLike], *, to: Recipients, from_address:
     if not unique:
         raise ValueError("a digest needs at least one event")
     zone = resolve_timezone(timezone)
-    new = _newest_first([e for e in unique.values() if e.kind == "new"])
-    updated = _newest_first([e for e in unique.values() if e.kind == "updated"])
+    new = newest_first([e for e in unique.values() if e.kind == "new"])
+    updated = newest_first([e for e in unique.values() if e.kind == "updated"])
     topic_text = header_text(topic, limit=80)
     if new:
         subject = f"{SUBJECT_PREFIX} {_count(len(new), 'new article')} on {topic_text}"
@@ -208,7 +248,8 @@ def compose_digest(events: Iterable[EventLike], *, to: Recipients, from_address:
     left_out = len(new) + len(updated) - len(listed_new) - len(listed_updated)
 
     def rows(items: list[AlertEvent]) -> list[templates.DigestRow]:
-        return [templates.DigestRow(e, source_name(e.source), format_time(e.published_at, zone))
+        return [templates.DigestRow(e, source_name(e.source), format_time(e.published_at, zone),
+                                    also_reported(e, limit=2))
                 for e in items]
 
     return _with_parts(msg, templates.digest_text(topic, rows(listed_new), rows(listed_updated), left_out),
@@ -260,7 +301,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _newest_first(events: list[AlertEvent]) -> list[AlertEvent]:
+def newest_first(events: list[AlertEvent]) -> list[AlertEvent]:
+    """Events by publication time, newest first; unknown times last."""
     def key(ev: AlertEvent) -> tuple[int, float]:
         try:
             moment = datetime.fromisoformat(ev.published_at or "")

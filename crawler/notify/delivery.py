@@ -46,9 +46,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawler.config import Config, Subscription
-from crawler.notify.compose import compose_digest, compose_health, compose_immediate
+from crawler.core.errors import ConfigError
+from crawler.notify import channels
+from crawler.notify.chat import ChatMessage, chat_digest, chat_health, chat_immediate
+from crawler.notify.compose import (
+    compose_digest,
+    compose_health,
+    compose_immediate,
+    format_time,
+    newest_first,
+    resolve_timezone,
+    source_name,
+)
+from crawler.notify.events import AlertEvent
 from crawler.notify.smtp import SendError, SmtpConnection, SmtpSettings
-from crawler.notify.templates import with_config_templates
+from crawler.notify.templates import DigestRow, HealthReport, with_config_templates
 from storage import Delivery, Event, NewDelivery, Notice, Store
 from storage.store import utc_iso
 
@@ -96,17 +108,36 @@ def smtp_settings_for(config: Config) -> SmtpSettings:
 
 def subscription_key(sub: Subscription) -> str:
     """A stable name for a subscription (its settings, not its position in the file)."""
-    text = "\x00".join([",".join(sub.to), ",".join(sub.topics), ",".join(sub.sources), sub.mode, sub.digest,
-                        sub.digest_at, sub.timezone])
+    parts = [",".join(sub.to), ",".join(sub.topics), ",".join(sub.sources), sub.mode, sub.digest,
+             sub.digest_at, sub.timezone]
+    if sub.channels:  # appended only when present: keys of e-mail-only subscriptions stay as they were
+        parts.append(",".join(sub.channels))
+    if sub.per != "article":  # keys of subscriptions written before `per` existed stay as they were
+        parts.append(sub.per)
+    text = "\x00".join(parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def matches(sub: Subscription, event: Event) -> bool:
-    """Whether a subscription wants an event: its sources (empty: all) and topics (empty: all)."""
+    """Whether a subscription wants an event: its sources (empty: all) and topics (empty: all), and for
+    `per = "development"` only the first report of each development."""
     if sub.sources and event.source not in sub.sources:
         return False
     topics = set(event.payload.get("topics") or [])
-    return not sub.topics or bool(topics.intersection(sub.topics))
+    if sub.topics and not topics.intersection(sub.topics):
+        return False
+    return sub.per != "development" or first_of_development(sub, event)
+
+
+def first_of_development(sub: Subscription, event: Event) -> bool:
+    """For a subscription of one alert per development: whether this event is the one it hears of, the
+    development's first report among the sources it follows (its later reports are named in that alert's
+    "Also reported by" lines only when they were there first; they are not sent again)."""
+    development = event.payload.get("development")
+    if not isinstance(development, Mapping) or development.get("started", True):
+        return True
+    others = [o for o in development.get("others") or [] if isinstance(o, Mapping)]
+    return not any(not sub.sources or o.get("source") in sub.sources for o in others)
 
 
 def next_digest_time(sub: Subscription, after: datetime) -> datetime:
@@ -158,10 +189,12 @@ def plan_fanout(events: Iterable[Event], subscriptions: Sequence[Subscription],
         for sub in subscriptions:
             if not matches(sub, event):
                 continue
-            for recipient in sub.to:
-                if recipient.lower() in taken:
+            for recipient in (*sub.to, *sub.channels):
+                # Addresses compare without case; a channel URL exactly (its tokens are case-sensitive).
+                key = recipient if channels.is_channel(recipient) else recipient.lower()
+                if key in taken:
                     continue
-                taken.add(recipient.lower())
+                taken.add(key)
                 rows.append(_row(event, sub, recipient, in_baseline, baseline, now, at))
     return rows, handled, waiting
 
@@ -195,11 +228,16 @@ class Outgoing:
     """One mail to send: for which rows (deliveries or notices) and to whom."""
 
     kind: str  # "immediate" | "digest" | "baseline" | "health"
-    recipient: str
+    recipient: str  # an e-mail address, or a channel URL as written in the config (no secrets)
     ids: tuple[int, ...]
     attempts: int  # the most attempts any of its rows has had
-    message: EmailMessage | None  # None when it cannot be composed (see error)
+    message: EmailMessage | None  # None when it cannot be composed (see error), or for a channel
     error: str | None = None
+    chat: ChatMessage | None = None  # the message for a channel
+
+    @property
+    def is_channel(self) -> bool:
+        return channels.is_channel(self.recipient)
 
 
 def alert_payload(event: Event) -> dict[str, Any]:
@@ -212,7 +250,15 @@ def alert_payload(event: Event) -> dict[str, Any]:
     return {"event_id": str(event.id), "kind": event.kind, "source": event.source,
             "article_id": event.article_id, "url": p.get("url") or "", "title": p.get("title"),
             "lead": p.get("lead"), "published_at": p.get("published_at"), "topics": p.get("topics") or [],
-            "terms": p.get("terms") or [], "diff": diff or None}
+            "terms": p.get("terms") or [], "diff": diff or None, "coverage": coverage_of(p)}
+
+
+def coverage_of(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The other articles of the event's development, as the alert names them ("Also reported by ...")."""
+    development = payload.get("development") or {}
+    return [{"source": o.get("source"), "article_id": o.get("article_id"), "title": o.get("title"),
+             "url": o.get("url"), "published_at": o.get("published_utc")}
+            for o in development.get("others") or [] if isinstance(o, Mapping)]
 
 
 def compose_deliveries(rows: Sequence[Delivery], from_address: str, now: datetime) -> list[Outgoing]:
@@ -231,6 +277,8 @@ def _compose(kind: str, recipient: str, rows: Sequence[Delivery], from_address: 
     ids = tuple(r.id for r in rows)
     attempts = max(r.attempts for r in rows)
     first = rows[0]
+    if channels.is_channel(recipient):
+        return _compose_chat(kind, recipient, rows, ids, attempts)
     try:
         if kind == "immediate":
             message = compose_immediate(alert_payload(first.event), to=recipient, from_address=from_address,
@@ -244,10 +292,39 @@ def _compose(kind: str, recipient: str, rows: Sequence[Delivery], from_address: 
     return Outgoing(kind, recipient, ids, attempts, message)
 
 
+def _compose_chat(kind: str, recipient: str, rows: Sequence[Delivery], ids: tuple[int, ...],
+                  attempts: int) -> Outgoing:
+    """A chat message for a channel: one event, or a digest of many (crawler/notify/chat.py)."""
+    flavour = channels.flavour(recipient)
+    try:
+        zone = resolve_timezone(rows[0].timezone)
+        events = [AlertEvent.from_payload(alert_payload(r.event)) for r in rows]
+        if kind == "immediate":
+            ev = events[0]
+            chat = chat_immediate(ev, flavour, source=source_name(ev.source),
+                                  published=format_time(ev.published_at, zone))
+        else:
+            unique = list({e.event_id: e for e in events}.values())
+            digest_rows = {k: [DigestRow(e, source_name(e.source), format_time(e.published_at, zone))
+                               for e in newest_first([e for e in unique if e.kind == k])]
+                           for k in ("new", "updated")}
+            chat = chat_digest(rows[0].label, digest_rows["new"], digest_rows["updated"], flavour)
+    except (ValueError, TypeError, AttributeError) as exc:
+        return Outgoing(kind, recipient, ids, attempts, None, f"cannot compose the alert: {exc}")
+    return Outgoing(kind, recipient, ids, attempts, None, chat=chat)
+
+
 def compose_notices(notices: Sequence[Notice], from_address: str, now: datetime) -> list[Outgoing]:
     out = []
     for notice in notices:
         p = notice.payload
+        if channels.is_channel(notice.recipient):
+            report = HealthReport(source=source_name(notice.source), status=notice.kind,
+                                  runs=int(p.get("runs") or 0), reasons=list(p.get("reasons") or []),
+                                  since=format_time(p.get("since"), resolve_timezone("UTC")))
+            chat = chat_health(report, channels.flavour(notice.recipient))
+            out.append(Outgoing("health", notice.recipient, (notice.id,), notice.attempts, None, chat=chat))
+            continue
         message = compose_health(notice.source, status=notice.kind,  # type: ignore[arg-type]
                                  runs=int(p.get("runs") or 0), reasons=list(p.get("reasons") or []),
                                  since=p.get("since"), to=notice.recipient, from_address=from_address,
@@ -293,17 +370,22 @@ def deliver(store: Store, config: Config, *, now: datetime | None = None,
 
 def _send_all(store: Store, config: Config, settings: SmtpSettings, outgoing: Sequence[Outgoing],
               now: datetime, report: DeliveryReport) -> None:
-    lease_until = now + timedelta(seconds=settings.timeout * 4) + LEASE_MARGIN
+    lease_until = now + timedelta(seconds=max(settings.timeout * 4, channels.SEND_DEADLINE_SECONDS)) \
+        + LEASE_MARGIN
     connection = SmtpConnection(settings)
-    down: str | None = None  # the connection failed: the rest waits for the next run
+    down: str | None = None  # the SMTP connection failed: the rest of the mails wait for the next run
     try:
         for item in outgoing:
             outbox: Any = store.notices if item.kind == "health" else store.deliveries
             if not outbox.claim(item.ids, now, lease_until):
                 continue  # another delivery job has it
-            if item.message is None:
+            if item.message is None and item.chat is None:
                 _fail(outbox, item, now, item.error or "cannot compose", report)
                 continue
+            if item.chat is not None:  # a channel: on its own, whatever the mail server or others do
+                _send_chat(outbox, config, item, item.chat, now, report)
+                continue
+            assert item.message is not None
             if down is not None:
                 _retry(outbox, config, item, now, down, report)
                 continue
@@ -331,6 +413,22 @@ def _send_all(store: Store, config: Config, settings: SmtpSettings, outgoing: Se
                 _retry(outbox, config, item, now, error, report)
     finally:
         connection.close()
+
+
+def _send_chat(outbox: Any, config: Config, item: Outgoing, chat: ChatMessage, now: datetime,
+               report: DeliveryReport) -> None:
+    """Send one message to one channel; a failure (or a secret missing now) is retried with backoff."""
+    try:
+        resolved = channels.destination(item.recipient, config)
+    except ConfigError as exc:
+        _retry(outbox, config, item, now, f"{item.recipient}: {exc}", report)
+        return
+    result = channels.send(resolved, chat)
+    if result.ok:
+        outbox.mark_sent(item.ids, now, None)
+        _count_sent(item, report)
+    else:
+        _retry(outbox, config, item, now, result.error or f"{item.recipient}: not delivered", report)
 
 
 def _count_sent(item: Outgoing, report: DeliveryReport) -> None:

@@ -60,6 +60,29 @@ class ArticleDiff:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """Another article reporting the same development (crawler/story/developments.py linked them)."""
+
+    source: str
+    article_id: str
+    title: str | None = None
+    url: str | None = None
+    published_at: str | None = None  # ISO 8601 (UTC)
+
+    @classmethod
+    def from_payload(cls, data: Any, name: str) -> Coverage:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"event field {name!r} must be an object")
+        return cls(source=_required(data, "source"), article_id=_required(data, "article_id"),
+                   title=_optional(data, "title"), url=_optional(data, "url"),
+                   published_at=_optional(data, "published_at"))
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"source": self.source, "article_id": self.article_id, "title": self.title, "url": self.url,
+                "published_at": self.published_at}
+
+
+@dataclass(frozen=True)
 class AlertEvent:
     """One alertable event: an article seen for the first time ("new") or a changed article ("updated")."""
 
@@ -74,6 +97,7 @@ class AlertEvent:
     topics: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     diff: ArticleDiff = field(default_factory=ArticleDiff)
+    coverage: list[Coverage] = field(default_factory=list)  # the development's other articles, earliest first
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> AlertEvent:
@@ -95,11 +119,13 @@ class AlertEvent:
             topics=_str_list(data.get("topics"), "topics"),
             terms=_str_list(data.get("terms"), "terms"),
             diff=ArticleDiff.from_payload(data.get("diff")),
+            coverage=[Coverage.from_payload(item, f"coverage[{i}]")
+                      for i, item in enumerate(_list(data.get("coverage"), "coverage"))],
         )
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-ready dict `from_payload` reads back."""
-        return {
+        payload: dict[str, Any] = {
             "event_id": self.event_id,
             "kind": self.kind,
             "source": self.source,
@@ -112,6 +138,9 @@ class AlertEvent:
             "terms": list(self.terms),
             "diff": self.diff.to_payload(),
         }
+        if self.coverage:
+            payload["coverage"] = [c.to_payload() for c in self.coverage]
+        return payload
 
     @property
     def display_title(self) -> str:
@@ -145,6 +174,14 @@ def _str_list(value: Any, name: str) -> list[str]:
         raise ValueError(f"event field {name!r} must be a list of text")
     if not all(isinstance(item, str) for item in value):
         raise ValueError(f"event field {name!r} must hold only text")
+    return list(value)
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValueError(f"event field {name!r} must be a list")
     return list(value)
 
 

@@ -45,7 +45,7 @@ def header_text(value: object, *, limit: int = HEADER_LIMIT) -> str:
     Python's email package decodes RFC 2047 encoded words ("=?utf-8?b?...?=") in header values it is given,
     so an encoded CR LF would become a real header break; "=?" is therefore split to "= ?".
     """
-    return line_text(line_text(value).replace("=?", "= ?"), limit=limit)
+    return line_text(line_text(value, limit=limit).replace("=?", "= ?"), limit=limit)
 
 
 def esc(value: object) -> str:

@@ -4,6 +4,9 @@
 - `AuthFailure`: the server refused the credentials (535 and friends). Retry later, but tell the admin.
 - `TlsFailure`: TLS could not be set up (certificate, protocol mismatch, no STARTTLS). Retry later, tell the
   admin.
+- `SessionRefused`: the server refused the session itself (a 5xx greeting, EHLO/HELO, STARTTLS or AUTH
+  reply, or a reply smtplib could not read, such as its own "500 Line too long"). That is the server's
+  state, not the message's: retry later with backoff, tell the admin.
 - `PermanentFailure`: the server refused this message for good (5xx on MAIL FROM or DATA). Do not retry it.
 - A refused recipient is not an exception: `SendResult.rejected` holds it, and the others still get the mail.
 
@@ -91,6 +94,16 @@ class AuthFailure(SendError):
 
 class TlsFailure(SendError):
     """TLS could not be established: wrong mode for the port, untrusted certificate, no STARTTLS offered."""
+
+    needs_attention = True
+
+
+class SessionRefused(SendError):
+    """The server refused the session before any message was offered (greeting, EHLO, STARTTLS, AUTH).
+
+    Even a 5xx there says nothing about the messages waiting: they stay pending until the server is fixed
+    or the give-up age passes.
+    """
 
     needs_attention = True
 
@@ -191,6 +204,9 @@ class SmtpConnection:
             if smtp is not None:
                 smtp.close()
             error = self._classify(exc, stage)
+            if not error.retryable:  # no message was offered yet: a refusal here is the server's state
+                error = SessionRefused(f"{error} (the server refused the session; retrying later)",
+                                       code=error.code)
             log.warning("%s", error)
             raise error from exc
         self._smtp = smtp

@@ -14,7 +14,7 @@ set for the current context (delivery sets it from the config); by default only 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
@@ -50,10 +50,19 @@ _templates_dir: contextvars.ContextVar[Path | None] = contextvars.ContextVar("ne
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class AlsoReported(NamedTuple):
+    """Another article of the development: "Also reported by BBC News 3 h earlier", its title and link."""
+
+    summary: str
+    title: str
+    url: str | None
+
+
 class DigestRow(NamedTuple):
     event: AlertEvent
     source: str
     published: str | None
+    also: Sequence[AlsoReported] = ()
 
 
 @dataclass
@@ -114,6 +123,11 @@ def use_templates_dir(templates_dir: Path | None) -> Iterator[None]:
         _templates_dir.reset(token)
 
 
+def current_templates_dir() -> Path | None:
+    """The user's templates directory in force for this context (None: packaged templates only)."""
+    return _templates_dir.get()
+
+
 def with_config_templates(func: F) -> F:
     """Decorate a function of (store, config, ...) to render its mails with config.alerts.templates_dir."""
     @wraps(func)
@@ -136,14 +150,16 @@ def render(name: str, **context: Any) -> str:
 
 # --- immediate alerts -----------------------------------------------------------------------------
 
-def immediate_text(ev: AlertEvent, source: str, published: str | None) -> str:
+def immediate_text(ev: AlertEvent, source: str, published: str | None,
+                   also: Sequence[AlsoReported] = ()) -> str:
     """The text part of an alert about one event (with what changed, for an update)."""
-    return render("immediate.txt", ev=ev, diff=ev.diff, source=source, published=published)
+    return render("immediate.txt", ev=ev, diff=ev.diff, source=source, published=published, also=also)
 
 
-def immediate_html(ev: AlertEvent, source: str, published: str | None) -> str:
+def immediate_html(ev: AlertEvent, source: str, published: str | None,
+                   also: Sequence[AlsoReported] = ()) -> str:
     """The HTML part of an alert about one event."""
-    return render("immediate.html", ev=ev, diff=ev.diff, source=source, published=published)
+    return render("immediate.html", ev=ev, diff=ev.diff, source=source, published=published, also=also)
 
 
 def diff_text(diff: ArticleDiff, *, max_items: int = MAX_DIFF_ITEMS) -> str:

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from tests.servers.offline import LOOPBACK_RESOLVER, loopback_only_args
+
 REPO = Path(__file__).resolve().parent.parent.parent
 RECIPIENT = "desk@newswatch.test"
 
 # Scrapy settings for every crawl of a test: no DNS beyond loopback, quick retries.
 TEST_SETTINGS = {
-    "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver",
+    "DNS_RESOLVER": LOOPBACK_RESOLVER,
     "NEWSWATCH_RETRY_BACKOFF_BASE": "0.2",
     "NEWSWATCH_RETRY_BACKOFF_JITTER": "0",
     "DOWNLOAD_DELAY_JITTER": "0",
@@ -96,7 +98,8 @@ def command(config: Path, *args: str) -> list[str]:
     cmd = [sys.executable, "-m", "crawler", "watch", "--config", str(config)]
     for name, value in TEST_SETTINGS.items():
         cmd += ["--set", f"{name}={value}"]
-    return [*cmd, *args]
+    # LoopbackOnlyResolver (TEST_SETTINGS); a test naming a resolver that could ask the network fails.
+    return loopback_only_args([*cmd, *args])
 
 
 @dataclass
@@ -107,7 +110,7 @@ class Finished:
 
 def watch_once(config: Path, *args: str, timeout: float = 120) -> Finished:
     """`newswatch watch --once` to completion."""
-    done = subprocess.run([*command(config, "--once"), *args], cwd=REPO, env=_env(), capture_output=True,
+    done = subprocess.run(command(config, "--once", *args), cwd=REPO, env=_env(), capture_output=True,
                           text=True, timeout=timeout, check=False)
     return Finished(done.returncode, done.stderr + done.stdout)
 

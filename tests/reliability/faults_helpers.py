@@ -8,12 +8,15 @@ config file, `newswatch` run as a user runs it (a subprocess), and readers for w
         assert stored_ids(run.db_url) == {...}
 
 Every article is made up for these tests (a sentence or two about the January 2022 unrest, written here),
-never a recorded page. Nothing resolves a real name: routes point at 127.0.0.1, and the DNS tests install
-`FailingResolver`, which answers from a table and fails the names it is told to.
+never a recorded page. Nothing resolves a real name: routes point at 127.0.0.1, every crawl and watch these
+helpers start installs `LoopbackOnlyResolver` (tests/servers/offline.py: a host nobody routed fails at DNS,
+without a lookup), and the DNS tests install `FailingResolver` instead, which resolves loopback names and
+names under the reserved `.test` domain only, and fails the ones it is told to.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import socket
@@ -35,6 +38,7 @@ from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
 from tests.servers import LoopbackServer, Reply, _Handler
+from tests.servers.offline import loopback_only, loopback_only_args
 
 REPO = Path(__file__).resolve().parent.parent.parent
 TOPIC = "kazakhstan-unrest"
@@ -242,8 +246,10 @@ DNS_LOG_SETTING = "NEWSWATCH_TEST_DNS_LOG"  # a file each lookup is appended to 
 class FailingResolver:
     """A resolver for TWISTED_DNS_RESOLVER/DNS_RESOLVER that never asks the network.
 
-    Names listed in NEWSWATCH_TEST_DNS_DOWN fail with DNSLookupError; every other name resolves to
-    127.0.0.1 (so a route to `http://site.test:PORT/` reaches the loopback server through a lookup).
+    Names listed in NEWSWATCH_TEST_DNS_DOWN fail with DNSLookupError; other loopback names (localhost,
+    127.x) and names under the reserved `.test` domain resolve to 127.0.0.1 (so a route to
+    `http://site.test:PORT/` reaches the loopback server through a lookup); every other name fails too, so a
+    real host can never be resolved, let alone reached.
     """
 
     def __init__(self, reactor: Any, down: Iterable[str], log: str | None) -> None:
@@ -261,13 +267,23 @@ class FailingResolver:
         self.reactor.installResolver(self)
 
     def getHostByName(self, name: str, timeout: Any = ()) -> defer.Deferred[str]:
-        failed = name.lower() in self.down
+        lowered = name.lower().rstrip(".")
+        failed = lowered in self.down or not (lowered.endswith(".test") or _is_loopback_name(lowered))
         if self.log is not None:
             with self.log.open("a", encoding="utf-8") as out:
                 out.write(f"{'fail' if failed else 'ok'} {name}\n")
         if failed:
             return defer.fail(DNSLookupError(f"{name}: no such host (FailingResolver)"))
         return defer.succeed("127.0.0.1")
+
+
+def _is_loopback_name(name: str) -> bool:
+    if name in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 # --- config and the newswatch command -------------------------------------------------------------------
@@ -332,8 +348,17 @@ class Completed:
         return "\n".join((self.stdout, self.stderr, self.log))
 
 
+CRAWLING_VERBS = frozenset({"crawl", "watch"})
+
+
+def offline(args: Sequence[str]) -> list[str]:
+    """A command line of newswatch's that crawls (crawl, watch) gets LoopbackOnlyResolver unless it names an
+    offline resolver itself; one naming another resolver fails the test (tests/servers/offline.py)."""
+    return loopback_only_args(args) if CRAWLING_VERBS & set(args) else list(args)
+
+
 def newswatch_command(args: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "crawler", *args]
+    return [sys.executable, "-m", "crawler", *offline(args)]
 
 
 def run_newswatch(args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None,
@@ -388,7 +413,8 @@ class CrawlSetup:
             args += ["--source", source]
         for route in routes:
             args += ["--route", route]
-        return args + settings_args({**FAST_SETTINGS, **(settings or {})})
+        # LoopbackOnlyResolver unless the test names an offline resolver: no crawl here asks the network.
+        return args + settings_args(loopback_only({**FAST_SETTINGS, **(settings or {})}))
 
     def next_log(self, name: str) -> Path:
         return self.root / f"{name}-{len(list(self.root.glob('*.log')))}.log"
@@ -407,7 +433,7 @@ class CrawlSetup:
     def start(self, args: Sequence[str], env: Mapping[str, str] | None = None,
               python: Sequence[str] | None = None) -> subprocess.Popen[str]:
         """Start `newswatch ARGS` (or python ... ARGS) without waiting; read it with finish()."""
-        command = [*python, *args] if python else newswatch_command(args)
+        command = [*python, *offline(args)] if python else newswatch_command(args)
         return subprocess.Popen(command, cwd=self.root, env=clean_env(env), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 

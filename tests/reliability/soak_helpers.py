@@ -52,6 +52,7 @@ from urllib.parse import parse_qsl, urlsplit
 from crawler.demo import DemoServer, DemoSite
 from crawler.demo.catalog import DemoArticle, Update
 from crawler.demo.site import TEXT, Page
+from tests.servers.offline import LOOPBACK_RESOLVER, loopback_only
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SOURCES = ("liputan6", "bbc")
@@ -62,12 +63,12 @@ UPDATE_DAY = datetime(2022, 1, 20, 0, 0, tzinfo=UTC)  # updates are dated after 
 SMTP_TIMEOUT = 1.0
 HTTP_FAULT_RATE = 0.05
 # Scrapy settings of every crawl: no politeness delays against our own loopback server, short retry waits.
-FAST_SETTINGS: dict[str, Any] = {
+FAST_SETTINGS: dict[str, Any] = loopback_only({
     "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0, "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DNS_RESOLVER": LOOPBACK_RESOLVER,
     "NEWSWATCH_RETRY_BACKOFF_BASE": 0.05, "NEWSWATCH_RETRY_BACKOFF_MAX": 0.5,
     "NEWSWATCH_RETRY_BACKOFF_JITTER": 0, "LOG_LEVEL": "WARNING",
-}
+})
 
 
 # --- the timeline: what the site publishes and edits, cycle by cycle ---------------------------------------

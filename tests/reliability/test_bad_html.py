@@ -66,14 +66,65 @@ def test_truncated_mid_tag_recorded_page_keeps_what_arrived() -> None:
     assert article.paragraphs[0].startswith("Liputan6.com, Jakarta - Kasus COVID-19 di seluruh dunia")
 
 
+# Three paragraphs of our own per site, distinct so that what was kept can be told apart.
+TRUNCATED_TEXT = {
+    "liputan6": ("Judul uji masukan rusak", [
+        INDONESIAN_SENTENCE,
+        "Paragraf kedua uji ini juga ditulis sendiri, tentang harga gas di Almaty yang naik.",
+        "Paragraf ketiga dan terakhir menutup laporan uji tentang masukan yang terpotong."]),
+    "bbc": ("A test story", [
+        WESTERN_SENTENCE,
+        "A second sentence written for this test, about the price of gas in Almaty rising.",
+        "A third and last sentence closes this made-up report about a truncated page."]),
+}
+TRUNCATED_TEXT["generic"] = TRUNCATED_TEXT["bbc"]
+
+
+def _truncatable(site: str) -> tuple[str, str, list[str]]:
+    title, paragraphs = TRUNCATED_TEXT[site]
+    page = liputan6_page("4851001", title, paragraphs) if site == "liputan6" else bbc_page(title, paragraphs)
+    return page, title, paragraphs
+
+
+def _after_paragraph(html: str, paragraph: str) -> int:
+    """Where the page stops inside the paragraph's closing tag ("...</"): a connection dropped mid-tag."""
+    return html.index("</p>", html.index(paragraph)) + 2
+
+
 @pytest.mark.parametrize("site", sorted(URLS))
-@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
-def test_truncated_anywhere(site: str, where: float) -> None:
-    html = good_liputan6() if site == "liputan6" else bbc_page("A test story", [WESTERN_SENTENCE] * 3)
-    cut = html[: int(len(html) * where)]
-    cut = cut[: cut.rfind("<") + 3]  # end inside a tag
-    article = outcome(URLS[site], cut)
-    assert article is None or article.body.strip()
+@pytest.mark.parametrize("arrived", [1, 2, 3])
+def test_truncated_mid_tag_keeps_the_paragraphs_that_arrived(site: str, arrived: int) -> None:
+    html, title, paragraphs = _truncatable(site)
+    article = outcome(URLS[site], html[: _after_paragraph(html, paragraphs[arrived - 1])])
+    assert article is not None, "a page cut after its body began is kept"
+    assert article.title == title
+    assert len(article.paragraphs) == arrived
+    assert article.paragraphs[: arrived - 1] == paragraphs[: arrived - 1]
+    assert article.paragraphs[-1].startswith(paragraphs[arrived - 1])
+
+
+@pytest.mark.xfail(strict=True, reason="known defect: the cut-off closing tag '</' is kept as text "
+                                       "at the end of the last paragraph")
+@pytest.mark.parametrize("site", sorted(URLS))
+def test_truncated_mid_tag_leaves_no_markup_in_the_text(site: str) -> None:
+    html, _title, paragraphs = _truncatable(site)
+    article = outcome(URLS[site], html[: _after_paragraph(html, paragraphs[1])])
+    assert article is not None and article.paragraphs == paragraphs[:2]
+
+
+@pytest.mark.parametrize("site", sorted(URLS))
+def test_truncated_mid_text_keeps_the_words_that_arrived(site: str) -> None:
+    html, title, paragraphs = _truncatable(site)
+    half = paragraphs[2][: len(paragraphs[2]) // 2]
+    article = outcome(URLS[site], html[: html.index(paragraphs[2]) + len(half)])
+    assert article is not None and article.title == title
+    assert article.paragraphs == [*paragraphs[:2], half.strip()]
+
+
+@pytest.mark.parametrize("site", sorted(URLS))
+def test_truncated_before_the_body_is_no_article(site: str) -> None:
+    html, _title, _paragraphs = _truncatable(site)
+    assert outcome(URLS[site], html[: html.index("<h1") + 3]) is None  # stops inside the headline's tag
 
 
 @pytest.mark.parametrize("html", ["", "   \n\t ", "<!-- nothing here -->", "<?php echo 1; ?>",
@@ -152,8 +203,8 @@ def _nested(tag: str, depth: int, inner: str) -> str:
 @pytest.mark.parametrize("site", sorted(URLS))
 def test_five_megabytes_of_nested_tags(site: str, tag: str) -> None:
     depth = 5 * 1024 * 1024 // (len(tag) + 2)
-    article = outcome(URLS[site], _nested(tag, depth, f"<p>{INDONESIAN_SENTENCE}</p>"))
-    assert article is None or article.body.strip()
+    # Parsed within the time bound; one untitled paragraph at the bottom of 5 MB of tags is no article.
+    assert outcome(URLS[site], _nested(tag, depth, f"<p>{INDONESIAN_SENTENCE}</p>")) is None
 
 
 @pytest.mark.parametrize("site", sorted(URLS))

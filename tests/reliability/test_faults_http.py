@@ -69,8 +69,15 @@ def _redirect_loop(server: FaultServer, site: Liputan6Site, path: str) -> None:
     server.redirect(path + "-lagi", real)
 
 
+# The other host of the offsite redirect. Its requests are routed to the loopback server (under /elsewhere),
+# so a request the host filter let through would show in the server's log; without the route it would fail at
+# DNS (every helper crawl has LoopbackOnlyResolver) and could go unnoticed.
+OTHER_HOST = "www.example.org"
+
+
 def _offsite(server: FaultServer, _site: Liputan6Site, path: str) -> None:
-    server.redirect(path, "https://www.example.org/liputan6-moved")
+    server.redirect(path, f"https://{OTHER_HOST}/liputan6-moved")
+    server.add("/elsewhere/liputan6-moved", b"<html><body>moved</body></html>", content_type="text/html")
 
 
 FAULTS: dict[str, Fault] = {
@@ -119,7 +126,8 @@ def test_fault_then_recovery_loses_nothing(name: str, tmp_path: Path) -> None:
         failing = f"{TAG_PATH}" if fault.on_listing else site.path(bad)
         fault.inject(server, site, failing)
 
-        first = setup.crawl([site.route()], settings=dict(fault.settings))
+        routes = [site.route(), f"{OTHER_HOST}={server.base('elsewhere')}"]
+        first = setup.crawl(routes, settings=dict(fault.settings))
         # The crawl goes on and ends normally; the fault is counted, not fatal.
         assert first.returncode == 0, first.everything[-3000:]
         assert "liputan6: finished" in first.stdout
@@ -130,6 +138,7 @@ def test_fault_then_recovery_loses_nothing(name: str, tmp_path: Path) -> None:
             assert server.hits(failing) == fault.hits and server.hits(failing + "-lagi") == 3
         else:
             assert server.hits(failing) == fault.hits, server.paths()
+        assert server.paths("/elsewhere") == []  # no request left for the other host (nor its robots.txt)
         stats = last_stats(setup.db_path)
         for key, value in fault.stats.items():
             assert _stat(stats, key) == value, (key, {k: v for k, v in stats.items() if "/" in k})
@@ -144,7 +153,7 @@ def test_fault_then_recovery_loses_nothing(name: str, tmp_path: Path) -> None:
         site.serve(bad)
         server.remove(site.path(bad) + "-lagi")
         server.clear_log()
-        second = setup.crawl([site.route()])
+        second = setup.crawl(routes)
         assert second.returncode == 0, second.everything[-3000:]
         assert stored_ids(setup.db_path) == sorted(site.ids)
         assert server.hits(site.path(bad)) == 1

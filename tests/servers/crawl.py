@@ -4,7 +4,8 @@
     result.articles, result.gone, result.stats["newswatch/skipped/duplicate"], result.log
 
 Every real host the spiders know is routed to a prefix of the one loopback server, and DNS is replaced by a
-resolver that refuses every non-loopback name: nothing in a test resolves or reaches a real host.
+resolver that refuses every non-loopback name (tests/servers/offline.py: a test may name another offline
+resolver, never one that asks the network): nothing in a test resolves or reaches a real host.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.servers import LoopbackServer
+from tests.servers.offline import LOOPBACK_RESOLVER, loopback_only
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -44,7 +46,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "NEWSWATCH_RETRY_BACKOFF_MAX": 5,
     "NEWSWATCH_RETRY_BACKOFF_JITTER": 0,
     "DOWNLOAD_TIMEOUT": 20,
-    "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver",
+    "DNS_RESOLVER": LOOPBACK_RESOLVER,
     "LOG_LEVEL": "DEBUG",
     "EXTENSIONS": {"tests.servers.statsfile.StatsFile": 0},
     "CLOSESPIDER_TIMEOUT": 90,
@@ -88,8 +90,8 @@ def run_crawl(spider: str, tmp_path: Path, *, routes: dict[str, str], args: dict
     """`python -m scrapy crawl SPIDER -a ... -s ... -O items.jsonl` from the repository root."""
     out = tmp_path / "items.jsonl"
     stats_file = tmp_path / "stats.json"
-    all_settings = {**TEST_SETTINGS, "NEWSWATCH_ROUTES": routes, "NEWSWATCH_STATS_FILE": str(stats_file),
-                    **(settings or {})}
+    all_settings = loopback_only({**TEST_SETTINGS, "NEWSWATCH_ROUTES": routes,
+                                  "NEWSWATCH_STATS_FILE": str(stats_file), **(settings or {})})
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]

@@ -62,6 +62,9 @@ def test_full_database_rolls_the_article_back(tmp_path: Path) -> None:
     lambda tmp: "sqlite:///file:" + str(tmp / "missing.db") + "?mode=ro&uri=true",
     lambda tmp: "nonsense",
     lambda tmp: "nodialect://user:secret@host/db",
+    lambda tmp: "mysql://user:secret@127.0.0.1/news",  # refused by name, not at the first write
+    lambda tmp: "postgresql://user:secret@127.0.0.1:1/news",  # nothing listens on port 1
+    lambda tmp: "postgresql://postgres@127.0.0.1:5432/nwtest_no_such_database",
 ])
 def test_unopenable_databases(tmp_path: Path, make_url: Callable[[Path], str]) -> None:
     (tmp_path / "a-file").write_text("x")
@@ -79,3 +82,10 @@ def test_missing_file_is_not_created_when_create_is_false(tmp_path: Path) -> Non
     with pytest.raises(StorageError, match="no database"):
         Store.open(sqlite_url(path), create=False)
     assert not path.exists() and not path.parent.exists()
+
+
+def test_unsupported_and_unreachable_servers_say_what_to_do() -> None:
+    with pytest.raises(StorageError, match=r"unsupported database mysql://user:\*+@127.0.0.1/news: use"):
+        Store.open("mysql://user:secret@127.0.0.1/news")
+    with pytest.raises(StorageError, match=r"^cannot connect to the database server: postgresql://u:\*\*\*@"):
+        Store.open("postgresql://u:secret@127.0.0.1:1/news")

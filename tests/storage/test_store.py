@@ -1,12 +1,11 @@
-"""Store writes and reads on real SQLite files, checked through a separate sqlite3 connection."""
+"""Store writes and reads on a real SQLite file and a real PostgreSQL database (the db_url fixture), checked
+through a separate connection."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,53 +13,40 @@ from crawler.core.errors import InputError
 from crawler.core.items import Article
 from storage import Change, PreviousVersion, Store
 from storage.search import _search_like
-from tests.storage.helpers import FETCHED, KZ_MATCH, article, save, seed_body, sqlite_url
+from tests.databases import count, query
+from tests.storage.helpers import FETCHED, KZ_MATCH, article, save, seed_body
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "newswatch.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    opened = Store.open(sqlite_url(db_path))
+def store(db_url: str) -> Iterator[Store]:
+    opened = Store.open(db_url)
     yield opened
     opened.close()
 
 
-def query(db_path: Path, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def count(db_path: Path, table: str) -> int:
-    return query(db_path, f"SELECT count(*) FROM {table}")[0][0]
-
-
-def test_same_article_twice_is_one_row_one_version_one_event(store: Store, db_path: Path) -> None:
+def test_same_article_twice_is_one_row_one_version_one_event(store: Store, db_url: str) -> None:
     first = save(store, article())
     again = save(store, article(), fetched_at=FETCHED + timedelta(hours=1))
     assert (first.status, first.version_no) == ("new", 1)
     assert first.event_id is not None
     assert (again.status, again.version_no, again.event_id) == ("unchanged", 1, None)
-    assert count(db_path, "articles") == 1
-    assert count(db_path, "article_versions") == 1
-    assert query(db_path, "SELECT kind, version_no FROM events") == [("new", 1)]
+    assert count(db_url, "articles") == 1
+    assert count(db_url, "article_versions") == 1
+    assert query(db_url, "SELECT kind, version_no FROM events") == [("new", 1)]
     # A re-fetch moves last_seen_at but not first_seen_at or last_changed_at.
-    assert query(db_path, "SELECT first_seen_at, last_seen_at, last_changed_at FROM articles") == [
+    assert query(db_url, "SELECT first_seen_at, last_seen_at, last_changed_at FROM articles") == [
         ("2022-01-07T09:00:00+00:00", "2022-01-07T10:00:00+00:00", "2022-01-07T09:00:00+00:00")]
 
 
-def test_changed_body_adds_a_version_and_an_update_event(store: Store, db_path: Path) -> None:
+def test_changed_body_adds_a_version_and_an_update_event(store: Store, db_url: str) -> None:
     save(store, article())
     changed = article(body="Pasukan Rusia telah tiba di Kazakhstan.\n\nSebanyak 2.298 orang ditahan.")
     result = save(store, changed, fetched_at=FETCHED + timedelta(hours=2))
     assert (result.status, result.version_no) == ("updated", 2)
-    assert query(db_path, "SELECT version_no, body_hash != '' FROM article_versions ORDER BY version_no") == [
+    assert query(db_url, "SELECT version_no, body_hash != '' FROM article_versions ORDER BY version_no") == [
         (1, 1), (2, 1)]
-    assert query(db_path, "SELECT version_no, body FROM articles")[0] == (2, changed.body)
-    kind, version_no, payload = query(db_path, "SELECT kind, version_no, payload FROM events WHERE id = ?",
+    assert query(db_url, "SELECT version_no, body FROM articles")[0] == (2, changed.body)
+    kind, version_no, payload = query(db_url, "SELECT kind, version_no, payload FROM events WHERE id = ?",
                                       result.event_id)[0]
     data = json.loads(payload)
     assert (kind, version_no) == ("updated", 2)
@@ -76,44 +62,43 @@ def test_changed_body_adds_a_version_and_an_update_event(store: Store, db_path: 
     assert stored.last_changed_at == "2022-01-07T11:00:00+00:00"
 
 
-def test_whitespace_change_is_a_version_without_an_event(store: Store, db_path: Path) -> None:
+def test_whitespace_change_is_a_version_without_an_event(store: Store, db_url: str) -> None:
     save(store, article())
     spaced = "Pasukan Rusia telah tiba di  Kazakhstan.\n\nKerusuhan di Almaty berlanjut."
     result = save(store, article(body=spaced))
     assert (result.status, result.version_no, result.event_id) == ("updated", 2, None)
-    assert count(db_path, "events") == 1
-    assert query(db_path, "SELECT material FROM article_versions WHERE version_no = 2") == [(0,)]
+    assert count(db_url, "events") == 1
+    assert query(db_url, "SELECT material FROM article_versions WHERE version_no = 2") == [(0,)]
 
 
-def test_classify_failure_leaves_nothing_written(store: Store, db_path: Path) -> None:
+def test_classify_failure_leaves_nothing_written(store: Store, db_url: str) -> None:
     def broken(previous: PreviousVersion | None, item: Article) -> Change:
         raise RuntimeError("classifier bug")
 
     with pytest.raises(RuntimeError):
         store.save_article(article(), matches=KZ_MATCH, score=1.0, fetched_at=FETCHED, listing_date=None,
                            classify=broken)
-    assert [count(db_path, t) for t in ("articles", "article_versions", "events")] == [0, 0, 0]
+    assert [count(db_url, t) for t in ("articles", "article_versions", "events")] == [0, 0, 0]
 
     save(store, article())
     with pytest.raises(RuntimeError):
         store.save_article(article(body="Isi baru."), matches=KZ_MATCH, score=1.0, fetched_at=FETCHED,
                            listing_date=None, classify=broken)
-    assert query(db_path, "SELECT version_no, body FROM articles") == [(1, article().body)]
-    assert count(db_path, "article_versions") == 1
-    assert count(db_path, "events") == 1
+    assert query(db_url, "SELECT version_no, body FROM articles") == [(1, article().body)]
+    assert count(db_url, "article_versions") == 1
+    assert count(db_url, "events") == 1
 
 
-def test_event_rolls_back_with_a_failing_article_write(store: Store, db_path: Path) -> None:
+def test_event_rolls_back_with_a_failing_article_write(store: Store, db_url: str) -> None:
     """A failure after the event row is written (here: a version number clash) undoes the event too."""
     save(store, article())
-    query(db_path, "SELECT 1")  # the file exists and is readable by a second connection
-    with sqlite3.connect(db_path) as conn:  # a stray version 2 makes the store's version insert fail
-        conn.execute("INSERT INTO article_versions (article_pk, version_no, body, body_hash, fetched_at, "
-                     "material) SELECT id, 2, 'x', 'x', 'x', 1 FROM articles")
-    with pytest.raises(Exception, match="UNIQUE"):
+    # A stray version 2 makes the store's version insert fail.
+    query(db_url, "INSERT INTO article_versions (article_pk, version_no, body, body_hash, fetched_at, "
+                  "material) SELECT id, 2, 'x', 'x', 'x', true FROM articles")
+    with pytest.raises(Exception, match=r"(?i)UNIQUE"):
         save(store, article(body="Versi kedua."))
-    assert count(db_path, "events") == 1
-    assert query(db_path, "SELECT version_no FROM articles") == [(1,)]
+    assert count(db_url, "events") == 1
+    assert query(db_url, "SELECT version_no FROM articles") == [(1,)]
 
 
 def test_pending_events_and_dispatch(store: Store) -> None:
@@ -128,7 +113,7 @@ def test_pending_events_and_dispatch(store: Store) -> None:
         ("1000002", "new", "https://www.liputan6.com/global/read/1000002/x")]
 
 
-def test_seen_pages_and_what_is_known(store: Store, db_path: Path) -> None:
+def test_seen_pages_and_what_is_known(store: Store, db_url: str) -> None:
     store.mark_seen("liputan6", "2000001", "https://www.liputan6.com/bola/read/2000001/y",
                     status="irrelevant", topics_fingerprint="fp-1", listing_date="2022-01-06T10:00:00+07:00",
                     fetched_at=FETCHED)
@@ -146,11 +131,11 @@ def test_seen_pages_and_what_is_known(store: Store, db_path: Path) -> None:
 
     # A topic change makes a once irrelevant page relevant: storing it drops the stale verdict.
     save(store, article("2000001"))
-    assert query(db_path, "SELECT article_id FROM seen") == [("2000002",)]
+    assert query(db_url, "SELECT article_id FROM seen") == [("2000002",)]
     # Re-marking keeps first_seen_at and, without a listing, the listing date seen before.
     store.mark_seen("liputan6", "2000002", "https://www.liputan6.com/bola/read/2000002/z",
                     status="irrelevant", topics_fingerprint="fp-2", fetched_at=FETCHED + timedelta(days=1))
-    assert query(db_path, "SELECT status, topics_fingerprint, first_seen_at, last_fetched_at FROM seen") == [
+    assert query(db_url, "SELECT status, topics_fingerprint, first_seen_at, last_fetched_at FROM seen") == [
         ("irrelevant", "fp-2", "2022-01-07T09:00:00+00:00", "2022-01-08T09:00:00+00:00")]
 
     # A stored article that now redirects to the home page is "deleted"; its versions stay.
@@ -158,7 +143,7 @@ def test_seen_pages_and_what_is_known(store: Store, db_path: Path) -> None:
                     fetched_at=FETCHED + timedelta(days=2))
     assert store.known("liputan6")["1000001"].status == "deleted"
     assert store.known("liputan6")["1000001"].last_fetched_at == "2022-01-09T09:00:00+00:00"
-    assert count(db_path, "article_versions") == 2
+    assert count(db_url, "article_versions") == 2
     with pytest.raises(ValueError):
         store.mark_seen("liputan6", "1", "https://www.liputan6.com/", status="gone", fetched_at=FETCHED)
 
@@ -255,7 +240,24 @@ def test_export_rows(store: Store) -> None:
     json.dumps(rows)  # JSON-ready
 
 
-def test_article_without_id_is_refused(store: Store, db_path: Path) -> None:
+def test_article_without_id_is_refused(store: Store, db_url: str) -> None:
     with pytest.raises(ValueError):
         save(store, Article(source="liputan6", article_id=None, url="https://www.liputan6.com/"))
-    assert count(db_path, "articles") == 0
+    assert count(db_url, "articles") == 0
+
+
+def test_search_ranks_the_closer_match_first_and_marks_the_words(store: Store) -> None:
+    save(store, article("1000001", title="Pasukan Rusia Tiba di Kazakhstan", body=seed_body()))
+    save(store, article("1000002", title="Tokayev minta bantuan CSTO",
+                        body="Presiden Tokayev meminta CSTO mengirim pasukan. Tokayev menyebut teroris."))
+    save(store, article("1000003", title="Harga LPG", body="Harga gas naik di Mangystau."))
+    hits = store.search("tokayev")
+    assert [h.article_id for h in hits] == ["1000002", "1000001"]  # short, in the title, said twice
+    assert "[Tokayev]" in hits[0].snippet
+    assert all("[" in h.snippet and "]" in h.snippet for h in hits)
+    # Punctuation and operators in user text are words, never syntax: no error, sensible hits.
+    assert {h.article_id for h in store.search("Tokayev -teroris")} == {"1000001", "1000002"}  # - is no NOT
+    assert store.search("'); DROP TABLE articles; --") == []
+    assert [h.article_id for h in store.search("mangys*")] == ["1000003"]
+    either = [h.article_id for h in store.search("harga OR tokay* csto")]  # harga OR (tokay* AND csto)
+    assert sorted(either) == ["1000001", "1000002", "1000003"]

@@ -23,13 +23,14 @@ from typing import Any
 
 from tests.servers import LoopbackServer, Reply
 from tests.servers.crawl import REPO, site_routes
+from tests.servers.offline import LOOPBACK_RESOLVER, loopback_only
 
 _L6_PATH = re.compile(r"^/[a-z0-9-]+/read/(?P<id>\d+)(/[^?]*)?")
 _BBC_PATH = re.compile(r"^/news/articles/(?P<id>[a-z0-9]+)$")
 
 # Scrapy settings for speed and isolation (the config file below holds the rest).
 FAST = {
-    "DNS_RESOLVER": "crawler.crawl.routing.LoopbackOnlyResolver",
+    "DNS_RESOLVER": LOOPBACK_RESOLVER,
     "DOWNLOAD_DELAY_JITTER": 0,
     "NEWSWATCH_RETRY_BACKOFF_BASE": 0.1,
     "NEWSWATCH_RETRY_BACKOFF_JITTER": 0,
@@ -169,7 +170,7 @@ def crawl_command(db: Path, config: Path, server: LoopbackServer | None, *args: 
     if server is not None:
         for host, base in site_routes(server).items():
             command += ["--route", f"{host}={base}"]
-    for name, value in {**FAST, **(settings or {})}.items():
+    for name, value in loopback_only({**FAST, **(settings or {})}).items():
         command += ["--set", f"{name}={json.dumps(value) if not isinstance(value, str) else value}"]
     return command + list(args)
 

@@ -33,7 +33,8 @@ def test_every_rule_file_has_rules() -> None:
     for file in RULE_FILES:
         lines, htmls = load_file(file)
         assert lines, f"{file}.toml has no line rules"
-        assert lines or htmls
+        assert all(rule.file == file for rule in [*lines, *htmls])
+        assert sites_using(file), f"{file}.toml is used by no site: its rules never run"
     assert len(LINE_RULES) >= 15 and len(HTML_RULES) >= 8
 
 

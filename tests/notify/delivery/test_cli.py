@@ -92,7 +92,7 @@ def test_status_shows_runs_next_run_outbox_and_subscriptions(world: World) -> No
     assert bbc["last_run"] is None
     assert data["outbox"]["deliveries"] == {"pending": 0, "sent": 4, "failed": 2, "skipped": 0}
     assert {f["recipient"] for f in data["failed"]} == {"gone@example.org"}
-    assert data["subscriptions"] == {"count": 2, "recipients": 3}
+    assert data["subscriptions"] == {"count": 2, "recipients": 3, "channels": 0}
 
     text = invoke(world, "status")
     assert text.exit_code == 0

@@ -9,6 +9,10 @@ It records every message it accepts (envelope and parsed `email.message.EmailMes
 - `stall = "rcpt" | "data"`: stop answering at RCPT TO or after the message body, until the server stops.
 - `refuse_connections()` / `accept_connections()`: close the listener and hold the port without listening,
   so connecting gets "connection refused"; then listen again on the same port.
+- Server-level refusals (the session, not one message): `greeting = "554 5.7.1 ..."` greets with this
+  instead of 220 and hangs up; `ehlo_reply = "500 ..."` answers EHLO and HELO with this (a reply line longer
+  than smtplib's 8,192-byte limit makes smtplib's own "500 Line too long"); `starttls_reply = "554 ..."`
+  answers STARTTLS with this.
 
 Constructor options: `tls="starttls"` (offers STARTTLS) or `tls="ssl"` (implicit TLS) with a `TlsFiles`
 certificate, `auth_required=True`, `auth_mechanisms=("LOGIN",)` to offer only some mechanisms.
@@ -148,8 +152,47 @@ class _Handler:
         return "250 OK message accepted"
 
 
+class _SwitchableSMTP(SMTP):
+    """aiosmtpd's protocol with the server-level refusal switches of LoopbackSmtpServer."""
+
+    def __init__(self, handler: _Handler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._switches = handler.server
+
+    async def _handle_client(self) -> None:
+        greeting = self._switches.greeting
+        if greeting is None:
+            await super()._handle_client()
+            return
+        await self.push(greeting)
+        if self.transport is not None:
+            self.transport.close()
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        if self._switches.ehlo_reply is not None:
+            await self.push(self._switches.ehlo_reply)
+            return
+        await super().smtp_EHLO(hostname)
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        if self._switches.ehlo_reply is not None:
+            await self.push(self._switches.ehlo_reply)
+            return
+        await super().smtp_HELO(hostname)
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        if self._switches.starttls_reply is not None:
+            await self.push(self._switches.starttls_reply)
+            return
+        await super().smtp_STARTTLS(arg)
+
+
 class _PortZeroController(Controller):
     """aiosmtpd's Controller, able to listen on port 0: it learns the real port before its self-check."""
+
+    def factory(self) -> SMTP:
+        assert isinstance(self.handler, _Handler)
+        return _SwitchableSMTP(self.handler, **self.SMTP_kwargs)
 
     def _trigger_server(self) -> None:
         server = self.server
@@ -179,6 +222,9 @@ class LoopbackSmtpServer:
         self.data_reply: str | None = None
         self.stall: Literal["rcpt", "data"] | None = None
         self.stall_seconds = 60.0
+        self.greeting: str | None = None
+        self.ehlo_reply: str | None = None
+        self.starttls_reply: str | None = None
         self._controller: _PortZeroController | None = None
         self._holder: socket.socket | None = None
 
