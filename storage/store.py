@@ -75,13 +75,14 @@ FUTURE_DATE_TOLERANCE = timedelta(days=1)
 
 
 def trusted_utc(value: str | None, fetched_at: datetime) -> str | None:
-    """`value` as UTC text (to_utc_text), None when unparsable or more than FUTURE_DATE_TOLERANCE after
-    `fetched_at`: an article dated 2099 must not top every listing sorted by date forever."""
+    """`value` as UTC text (to_utc_text), None when unparsable or more than FUTURE_DATE_TOLERANCE after both
+    `fetched_at` and the clock: an article dated 2099 must not top every listing sorted by date forever.
+    (The clock too, so that a fetch time given for an earlier moment, a replay, judges nothing by it.)"""
     text = to_utc_text(value)
     if text is None:
         return None
     moment = datetime.fromisoformat(text)
-    reference = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
+    reference = max(fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC), datetime.now(UTC))
     return text if moment <= reference + FUTURE_DATE_TOLERANCE else None
 
 

@@ -12,15 +12,32 @@ May import every package of newswatch; only `crawler.demo` imports it.
 
 from __future__ import annotations
 
-import logging
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
-import click
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
-from crawler.cli import logs
-from crawler.core.errors import NewswatchError
+
+def _interrupted_while_loading(_signum: int, _frame: Any) -> None:
+    """Ctrl-C while the commands' modules load (Scrapy, SQLAlchemy...: a second or more): nothing has started,
+    so end at once with the one line an interrupt gets, not a traceback from deep inside an import."""
+    os.write(2, b"newswatch: interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+_LOADING_HANDLER: Any = None
+if threading.current_thread() is threading.main_thread():
+    _LOADING_HANDLER = signal.signal(signal.SIGINT, _interrupted_while_loading)
+
+import logging  # noqa: E402 - after the handler above, like every import that takes time
+
+import click  # noqa: E402
+
+from crawler.cli import logs  # noqa: E402
+from crawler.core.errors import NewswatchError  # noqa: E402
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
                     "serve", "developments")
@@ -35,6 +52,9 @@ class NewswatchGroup(click.Group):
         except BrokenPipeError:
             silence_stdout()
             ctx.exit(EXIT_CLOSED_OUTPUT)
+        except KeyboardInterrupt:
+            click.echo("newswatch: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -51,7 +71,7 @@ class NewswatchGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("newswatch: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -109,6 +129,8 @@ def _register() -> None:
 
 
 _register()
+if _LOADING_HANDLER is not None:  # loaded: Ctrl-C is KeyboardInterrupt again, which the group turns into 130
+    signal.signal(signal.SIGINT, _LOADING_HANDLER)
 
 
 def main() -> None:

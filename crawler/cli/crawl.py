@@ -7,14 +7,17 @@
 Everything is checked before anything runs (dates, sources, topic, routes, a database that opens and takes
 writes): a problem is one line on stderr and exit status 2. Scrapy's errors go to stderr (more with
 --log-level; --log-format json); its full log to a file only with --log-file (named at the end when errors
-were logged). Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a timeout, an
-interrupted crawl, a database that stopped taking writes: full, read-only).
+were logged). Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a timeout, a
+database that stopped taking writes: full, read-only); 130 after Ctrl-C (143 after SIGTERM): the crawls are
+closed, recorded "interrupted", summarised, then "newswatch: interrupted" on stderr. A second Ctrl-C stops at
+once (also 130).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -26,7 +29,7 @@ from crawler.cli import logs
 from crawler.config import KNOWN_SOURCES, Config, load_config
 from crawler.core.errors import NewswatchError
 from crawler.crawl.routing import parse_routes
-from crawler.crawl.runner import CrawlOutcome, run_crawls_blocking
+from crawler.crawl.runner import INTERRUPTED_BY, CrawlOutcome, run_crawls_blocking
 from storage import Store
 
 UNREACHABLE_HINT = "no network here? `make demo` runs the whole product against local copies of the sites"
@@ -195,6 +198,11 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
     for outcome in unreachable:
         click.echo(f"newswatch: error: cannot reach {outcome.source} ({_failure_kinds(outcome.stats)}); "
                    f"{UNREACHABLE_HINT}", err=True)
+    if INTERRUPTED_BY or any(o.outcome == "interrupted" for o in outcomes):
+        # Ctrl-C (or SIGTERM): the crawls were closed and recorded "interrupted"; the summary above says how
+        # far they got. The exit status is the shell's for a process a signal ended: 130, or 143.
+        click.echo("newswatch: interrupted", err=True)
+        sys.exit(128 + (INTERRUPTED_BY[0] if INTERRUPTED_BY else signal.SIGINT))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 

@@ -99,7 +99,8 @@ def _commands(db: Path, tmp: Path) -> dict[str, list[str]]:
 
 
 COMMANDS = ["articles list", "articles list json", "articles search", "articles show", "articles export",
-            "articles export csv", "status", "status json", "feed", "report", "extract", "clean", "help", "version"]
+            "articles export csv", "status", "status json", "feed", "report", "extract", "clean", "help",
+            "version"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
