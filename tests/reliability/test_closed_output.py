@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.story.developments import DevelopmentLinker
 from storage import Store
 from tests.reliability.faults_helpers import (
     CrawlSetup,
@@ -26,7 +27,8 @@ from tests.reliability.faults_helpers import (
     newswatch_command,
     run_newswatch,
 )
-from tests.storage.helpers import article, save, sqlite_url
+from tests.storage.helpers import FETCHED, KZ_MATCH, article, classify, save, sqlite_url
+from tests.story.test_developments import BBC_DETAINED, BBC_WITHDRAWAL, LIPUTAN6_DETAINED
 
 CLOSED_OUTPUT = 141
 ROWS = 400  # with long titles: several times a pipe's 64 KiB buffer
@@ -39,6 +41,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for n in range(ROWS):
             save(store, article(str(4_900_000 + n), title=f"Protes di Kazakhstan, laporan {n} " + "x" * 300,
                                 body=f"Kerusuhan di Almaty berlanjut, laporan {n}.\n\nParagraf kedua."))
+        for item in (BBC_DETAINED, BBC_WITHDRAWAL, LIPUTAN6_DETAINED):  # for `newswatch developments`
+            store.save_article(item, matches=KZ_MATCH, score=5.0, fetched_at=FETCHED, listing_date=None,
+                               classify=classify, linker=DevelopmentLinker())
     return path
 
 
@@ -93,14 +98,16 @@ def _commands(db: Path, tmp: Path) -> dict[str, list[str]]:
         "report": ["report", "--db", url, "--topic", "kazakhstan", "--out", "-"],
         "extract": ["extract", str(page)],
         "clean": ["clean", str(text)],
+        "developments": ["developments", "--db", url],
+        "developments json": ["developments", "--db", url, "--format", "json"],
         "help": ["--help"],
         "version": ["--version"],
     }
 
 
 COMMANDS = ["articles list", "articles list json", "articles search", "articles show", "articles export",
-            "articles export csv", "status", "status json", "feed", "report", "extract", "clean", "help",
-            "version"]
+            "articles export csv", "status", "status json", "feed", "report", "extract", "clean",
+            "developments", "developments json", "help", "version"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -1,17 +1,21 @@
 """Weak spots found by hostile use (issue 13), each through the real `newswatch` command in a subprocess:
 a `--since` in the future, NUL bytes in a text page, a title of only spaces or a megabyte long, an article
-dated far in the future.
+dated far in the future, a sitemap of 90,000 URLs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from crawler.config import load_config
+from crawler.crawl.discovery.sitemaps import parse_sitemap
+from crawler.monitor.health import evaluate
 from tests.reliability.faults_helpers import (
     Completed,
     CrawlSetup,
@@ -22,6 +26,7 @@ from tests.reliability.faults_helpers import (
     query,
     run_newswatch,
 )
+from tests.reliability.samples import sitemap
 
 
 def one_line_error(done: Completed, *words: str) -> None:
@@ -161,3 +166,51 @@ def test_an_article_dated_far_in_the_future_is_dated_when_fetched(tmp_path: Path
     newest = run_newswatch(["articles", "list", "--db", setup.db_url, "--format", "json"], tmp_path)
     order = [a["article_id"] for a in json.loads(newest.stdout)]
     assert order == [soon.article_id, future.article_id, old.article_id]
+
+
+# -- a sitemap of 90,000 URLs --
+
+def _bbc_urls(count: int, first: int = 59_000_000) -> list[str]:
+    return [f"https://www.bbc.com/news/world-asia-{first + n}" for n in range(count)]
+
+
+def test_a_sitemap_of_ninety_thousand_urls_is_cut_at_the_default_cap() -> None:
+    sitemap_bytes = sitemap(_bbc_urls(90_000))
+    started = time.monotonic()
+    parsed = parse_sitemap("https://www.bbc.com/sitemaps/huge.xml", sitemap_bytes)
+    assert time.monotonic() - started < 10
+    assert (parsed.listed, parsed.read, len(parsed.links), parsed.capped) == (90_000, 5_000, 5_000, True)
+    assert parsed.links[0].url == "https://www.bbc.com/news/world-asia-59000000"
+
+
+def test_sitemaps_are_capped_per_sitemap_and_per_crawl_with_a_stat_and_a_health_failure(
+        tmp_path: Path) -> None:
+    setup = CrawlSetup(tmp_path)
+    setup.config_path.write_text(
+        f'[storage]\nurl = "{setup.db_url}"\n\n[sources.liputan6]\nenabled = false\n\n'
+        '[sources.bbc]\nenabled = true\nfeeds = []\n'
+        'sitemaps = ["https://www.bbc.com/sitemaps/huge-1.xml", "https://www.bbc.com/sitemaps/huge-2.xml"]\n',
+        encoding="utf-8")
+    with FaultServer() as server:
+        server.add("/bbc/sitemaps/huge-1.xml", sitemap(_bbc_urls(90_000)), content_type="application/xml")
+        server.add("/bbc/sitemaps/huge-2.xml", sitemap(_bbc_urls(90_000, 60_000_000)),
+                   content_type="application/xml")
+        # Small caps, so that the crawl stays quick: 30 entries per sitemap, 50 sitemap requests per crawl.
+        args = setup.crawl_args([f"www.bbc.com={server.base('bbc')}"], sources=["bbc"], settings={
+            "NEWSWATCH_MAX_SITEMAP_URLS": 30, "NEWSWATCH_MAX_SITEMAP_REQUESTS": 50,
+            "NEWSWATCH_PREFILTER_ON": "feed", "ROBOTSTXT_OBEY": False})
+        done = run_newswatch([*args, "--since", "2022-01-01"], tmp_path)  # sitemaps are read to backfill
+        asked = [path for path in server.paths("/bbc/news/")]
+    assert done.returncode == 0, done.everything[-3000:]
+    assert len(asked) == 50  # 30 from the first sitemap, 20 from the second: not 180,000
+    [(raw,)] = query(setup.db_path, "SELECT stats FROM crawl_runs")
+    stats = json.loads(raw)
+    assert stats["newswatch/discovery/sitemap_capped"] == 2
+    assert stats["newswatch/discovery/sitemap_entries_dropped"] == 2 * (90_000 - 30)
+    assert stats["newswatch/discovery/sitemap_crawl_capped"] == 1
+    assert stats["newswatch/discovery/sitemap_links_dropped"] == 10
+    failures = evaluate(stats, [], load_config(setup.config_path).alerts.health)
+    [capped] = [f for f in failures if f.check == "capped"]
+    assert "2 sitemap(s) cut at NEWSWATCH_MAX_SITEMAP_URLS entries (179940 entries not read)" \
+        in capped.message
+    assert "NEWSWATCH_MAX_SITEMAP_REQUESTS; 10 links not followed" in capped.message
