@@ -21,8 +21,11 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from crawler.core.errors import InputError, NoArticleError
 from crawler.crawl.configured import read_config
@@ -48,7 +51,7 @@ _MAX_ARTICLE_REDIRECTS = 5
 # Article requests all sitemaps of one crawl may queue (each sitemap is cut at NEWSWATCH_MAX_SITEMAP_URLS).
 MAX_SITEMAP_REQUESTS = 20_000
 # Listing kinds broad enough that the title/lead pre-filter pays off (tag pages are topical already).
-DEFAULT_PREFILTER_ON = ("index", "feed", "sitemap", "topic")
+DEFAULT_PREFILTER_ON = ("index", "feed", "sitemap", "topic", "listing")
 
 
 def _truthy(value: Any) -> bool:
@@ -72,7 +75,8 @@ class NewsSpider(scrapy.Spider):
         self.exhaustive = _truthy(exhaustive)
         self.max_pages_arg = int(max_pages) if max_pages else None
         self.arguments = {k: v for k, v in kwargs.items() if k in {
-            "feeds", "tags", "tag_url", "topics", "sitemaps", "index_url", "allowed_hosts", "terms"}}
+            "feeds", "tags", "tag_url", "topics", "listings", "sitemaps", "index_url", "allowed_hosts",
+            "terms"}}
         self.seen_ids: set[str] = set()
         self.series_ids: dict[str, set[str]] = {}
         self.sitemap_requests_made = 0
@@ -124,7 +128,8 @@ class NewsSpider(scrapy.Spider):
 
     def feed_requests(self) -> Iterator[scrapy.Request]:
         for url in self.config.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, meta={"nw_kind": "feed"})
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.feed_failed,
+                                 meta={"nw_kind": "feed", "nw_feed": url})
 
     def listing_requests(self, listings: Iterable[Listing], kind: str,
                          extra: dict[str, Any] | None = None) -> Iterator[scrapy.Request]:
@@ -138,12 +143,61 @@ class NewsSpider(scrapy.Spider):
         for url in self.config.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, meta={"nw_kind": "sitemap"})
 
+    def index_days(self) -> list[date]:
+        """The days the date index is walked for: since..until, newest first (today when neither is set)."""
+        until = self.until or datetime.now(self.zone).date()
+        since = self.since or until
+        return dates.days(since, until)
+
+    def index_requests(self) -> Iterator[scrapy.Request]:
+        if not self.config.index_url:
+            self.logger.warning("exhaustive crawl asked for, but no index_url is configured for %s",
+                                self.source)
+            return
+        for day in self.index_days():
+            listing = self.config.index_listing(day)
+            if listing is not None:
+                yield from self.listing_requests([listing], "index", {"nw_day": day.isoformat()})
+
     # -- discovery callbacks --
     def parse_feed(self, response: Response) -> Iterator[Any]:
         cap = self.crawler.settings.getint("NEWSWATCH_MAX_FEED_ITEMS", MAX_FEED_ITEMS)
         links = parse_feed(response.url, response.body, max_items=cap)
         self.crawler.stats.inc_value("newswatch/discovery/feed_links", len(links))
+        self._feed_seen(response.meta.get("nw_feed") or response.url, links)
         yield from self.follow_links(links, response, "feed")
+
+    # Per-feed health (crawler/monitor/health.py check_feeds): each configured feed's newest item, or why it
+    # is dead (an error status after the retries, no response, a document with no entries).
+    FEED_NEWEST, FEED_DEAD, FEED_NOT_MODIFIED = ("newswatch/feed/newest/", "newswatch/feed/dead/",
+                                                 "newswatch/feed/not_modified/")
+
+    def _feed_seen(self, feed: str, links: list[ListingLink]) -> None:
+        stats = self.crawler.stats
+        dated = [link.date for link in links if isinstance(link.date, datetime)]
+        if not links:
+            stats.set_value(self.FEED_DEAD + feed, "no entries (not a feed, or an empty one)")
+        elif dated:
+            newest = max(d if d.tzinfo else d.replace(tzinfo=self.zone) for d in dated)
+            stats.set_value(self.FEED_NEWEST + feed, newest.astimezone(UTC).isoformat(timespec="seconds"))
+
+    def feed_failed(self, failure: Failure) -> None:
+        """A feed request that ended without a response to parse: not modified (alive), or dead."""
+        request = getattr(failure, "request", None)
+        feed = (request.meta.get("nw_feed") if request is not None else None) or (
+            request.url if request is not None else "?")
+        error = failure.value
+        stats = self.crawler.stats
+        if isinstance(error, HttpError):
+            reason = f"HTTP {error.response.status}"
+        elif isinstance(error, IgnoreRequest) and str(error).startswith("not modified"):
+            stats.set_value(self.FEED_NOT_MODIFIED + feed, 1)
+            return
+        else:
+            reason = str(error).strip() or type(error).__name__
+            reason = f"{type(error).__name__}: {reason}" if reason != type(error).__name__ else reason
+        stats.set_value(self.FEED_DEAD + feed, reason[:200])
+        logger.warning("feed %s failed: %s", feed, reason[:200])
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         settings, stats = self.crawler.settings, self.crawler.stats

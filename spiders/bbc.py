@@ -19,6 +19,7 @@ class BBCSpider(NewsSpider):
     def entry_requests(self) -> Iterator[scrapy.Request]:
         yield from self.feed_requests()
         yield from self.listing_requests(self.config.topic_listings, "topic")
+        yield from self.listing_requests(self.config.listings, "listing")
         yield from self.listing_requests(self.config.tag_listings, "tag")
         if self.since:
             # Sitemaps list years of stories: worth walking only when backfilling a window.

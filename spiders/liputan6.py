@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
 
 import scrapy
 
@@ -25,22 +24,8 @@ class Liputan6Spider(NewsSpider):
         yield from self.feed_requests()
         yield from self.listing_requests(self.config.tag_listings, "tag")
         yield from self.listing_requests(self.config.topic_listings, "topic")
+        yield from self.listing_requests(self.config.listings, "listing")
         if self.since:
             yield from self.sitemap_requests()
         if self.exhaustive:
             yield from self.index_requests()
-
-    def index_days(self) -> list[date]:
-        """The days the date index is walked for: since..until, newest first (today when neither is set)."""
-        until = self.until or datetime.now(self.zone).date()
-        since = self.since or until
-        return dates.days(since, until)
-
-    def index_requests(self) -> Iterator[scrapy.Request]:
-        if not self.config.index_url:
-            self.logger.warning("exhaustive crawl asked for, but no index_url is configured for liputan6")
-            return
-        for day in self.index_days():
-            listing = self.config.index_listing(day)
-            if listing is not None:
-                yield from self.listing_requests([listing], "index", {"nw_day": day.isoformat()})

@@ -42,6 +42,7 @@ class SourceSettings:
     feeds: tuple[str, ...] = ()
     tag_listings: tuple[Listing, ...] = ()
     topic_listings: tuple[Listing, ...] = ()
+    listings: tuple[Listing, ...] = ()  # the config's listing URL templates ({page} optional)
     sitemaps: tuple[str, ...] = ()
     index_url: str | None = None
     allowed_hosts: tuple[str, ...] = ()
@@ -76,6 +77,12 @@ def _tag_listing(slug_or_url: str, template: str | None) -> Listing:
     return Listing(page_template.format(page=1), page_template if "{page}" in page_template else None)
 
 
+def _template_listing(template: str) -> Listing:
+    if "{page}" in template:
+        return Listing(template.format(page=1), template)
+    return Listing(template)
+
+
 def source_settings(name: str, config: Config | None = None,
                     arguments: Mapping[str, Any] | None = None) -> SourceSettings:
     """The effective entry points of source `name`: its config section, then spider arguments."""
@@ -103,6 +110,7 @@ def source_settings(name: str, config: Config | None = None,
         feeds=pick("feeds", source.feeds if source else ()),
         tag_listings=tuple(_tag_listing(tag, tag_url) for tag in tags),
         topic_listings=tuple(Listing(url) for url in topics),
+        listings=tuple(_template_listing(url) for url in pick("listings", source.listings if source else ())),
         sitemaps=pick("sitemaps", source.sitemaps if source else ()),
         index_url=arguments.get("index_url", source.index_url if source else None) or None,
         allowed_hosts=pick("allowed_hosts", source.allowed_hosts if source else ()),

@@ -1,6 +1,7 @@
 """The database: engine set-up, migrations and the repositories. All of newswatch's SQL lives here.
 
-Holds `engine` (URLs, SQLite pragmas, errors), `schema` and `migrations`, `database` (transactions and
+Holds `engine` (URLs, SQLite pragmas, errors), `schema` and `migrations` (Alembic, revisions in
+`schema_revisions/`), `database` (transactions and
 upserts shared by the repositories), `store` (articles, versions, fetch state, crawl runs, the outbox),
 `deliveries` and `health` (per-recipient deliveries, admin notices, crawl-health state), `search` (full-text
 queries), `feeds` and `metrics` (revisions for Atom feeds, aggregates for Prometheus) and `records` (the

@@ -9,8 +9,10 @@ Admin notices about crawl health (`health_notices`) go through the same states:
                                 --temporary error--> pending again, due after a backoff
     pending, tried, older than the give-up age --> failed
 
-A claim moves `due_at` forward by a lease in one short write transaction, so two delivery jobs never send
-the same row at once, and a job killed mid-send leaves the row to be retried once the lease has run out.
+A claim moves `due_at` forward by a lease in one short write transaction (its rows read FOR UPDATE SKIP
+LOCKED on PostgreSQL: a row another job is claiming is passed over, not waited for), so two delivery jobs
+never send the same row at once, and a job killed mid-send leaves the row to be retried once the lease has
+run out.
 Every state change is its own short transaction: a row is marked sent right after the server accepted it.
 """
 
@@ -50,11 +52,14 @@ class _Outbox:
         t = self.table
         try:
             with self.store._write() as conn:
-                done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING,
-                                                    t.c.due_at <= utc_iso(now))
-                                    .values(due_at=utc_iso(lease_until)))
-                if done.rowcount != len(ids):
-                    raise _NotAll  # someone else holds some of them: roll back what we took, send nothing
+                # FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises): rows
+                # another job is claiming right now are passed over at once instead of waited for.
+                free = conn.scalars(select(t.c.id).where(t.c.id.in_(list(ids)), t.c.status == PENDING,
+                                                         t.c.due_at <= utc_iso(now))
+                                    .with_for_update(skip_locked=True)).all()
+                if len(free) != len(ids):
+                    raise _NotAll  # someone else holds some of them: take nothing, send nothing
+                conn.execute(update(t).where(t.c.id.in_(list(ids))).values(due_at=utc_iso(lease_until)))
         except _NotAll:
             return False
         return True
@@ -75,6 +80,14 @@ class _Outbox:
             done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING)
                                 .values(status=FAILED, attempts=t.c.attempts + 1, last_error=error,
                                         due_at=utc_iso(now)))
+            return int(done.rowcount)
+
+    def mark_skipped(self, ids: Sequence[int], now: datetime, reason: str) -> int:
+        """Record pending rows as skipped without sending (the config no longer wants them), with why."""
+        t = self.table
+        with self.store._write() as conn:
+            done = conn.execute(update(t).where(t.c.id.in_(list(ids)), t.c.status == PENDING)
+                                .values(status=SKIPPED, last_error=reason, due_at=utc_iso(now)))
             return int(done.rowcount)
 
     def retry_later(self, ids: Sequence[int], due_at: datetime, error: str) -> int:
@@ -144,13 +157,25 @@ class DeliveryStore(_Outbox):
         created_at = utc_iso(now)
         inserted = 0
         with self.store._write() as conn:
+            if event_ids:
+                # The events to dispatch, locked (FOR UPDATE SKIP LOCKED on PostgreSQL): an event another
+                # fan-out holds or has just dispatched is left to it.
+                e = s.events
+                mine = set(conn.scalars(select(e.c.id).where(e.c.id.in_(list(event_ids)),
+                                                             e.c.dispatched_at.is_(None))
+                                        .with_for_update(skip_locked=True)))
+                others = set(event_ids) - mine
+                rows = [r for r in rows if r.event_id not in others]
+                event_ids = [i for i in event_ids if i in mine]
             for row in rows:
                 stmt: Any = self.store._insert(s.deliveries).values(
                     event_id=row.event_id, recipient=row.recipient, mode=row.mode, group_key=row.group_key,
                     label=row.label, timezone=row.timezone, status=row.status, created_at=created_at,
                     scheduled_at=row.scheduled_at, due_at=row.scheduled_at, attempts=0)
-                result = conn.execute(stmt.on_conflict_do_nothing(index_elements=["event_id", "recipient"]))
-                inserted += max(0, int(result.rowcount))
+                # Counted by RETURNING: psycopg reports no rowcount for an insert with an implicit RETURNING.
+                result = conn.execute(stmt.on_conflict_do_nothing(index_elements=["event_id", "recipient"])
+                                      .returning(s.deliveries.c.id))
+                inserted += len(result.all())
             if event_ids:
                 e = s.events
                 conn.execute(update(e).where(e.c.id.in_(list(event_ids)), e.c.dispatched_at.is_(None))
@@ -170,6 +195,12 @@ class DeliveryStore(_Outbox):
         """Rows in one status, most recently changed first (e.g. the failed ones for `status`)."""
         d = s.deliveries
         return self._select(d.c.status == status, limit=limit, newest_first=True)
+
+    def skipped_with_reason(self, limit: int | None = None) -> list[Delivery]:
+        """Skipped rows that say why (the config stopped wanting them), most recent first."""
+        d = s.deliveries
+        return self._select((d.c.status == SKIPPED) & d.c.last_error.is_not(None), limit=limit,
+                            newest_first=True)
 
     def for_event(self, event_id: int) -> list[Delivery]:
         return self._select(s.deliveries.c.event_id == event_id)

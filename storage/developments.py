@@ -154,27 +154,28 @@ class DevelopmentStore:
             found = self._load(conn, [development_id]) if development_id is not None else []
         return found[0] if found else None
 
-    def active(self, since: str, topic: str | None = None,
-               min_articles: int = 1) -> list[tuple[int, dict[str, str]]]:
-        """(id, {entity key: label}) of developments reported at or after `since`: the places and actors an
-        active development names, from its members' headlines (relevance lowers its bar for them)."""
-        d, m = s.developments, s.development_articles
-        query = (select(m.c.development_id, m.c.features).join(d, d.c.id == m.c.development_id)
+    def active(self, since: str, until: str | None = None,
+               topic: str | None = None) -> list[tuple[int, str, dict[str, str], str | None]]:
+        """(id, topic, {entity key: label}, last reported) of the developments reported between `since` and
+        `until` (UTC ISO), once per topic of their articles: the places and actors named in their
+        members' headlines, for the bar an active development lowers (crawler/story/relevance.py)."""
+        d, m, t = s.developments, s.development_articles, s.article_topics
+        query = (select(m.c.development_id, t.c.topic, m.c.features, d.c.last_reported_at)
+                 .join(d, d.c.id == m.c.development_id).join(t, t.c.article_pk == m.c.article_pk)
                  .where(d.c.last_reported_at >= since))
+        if until is not None:
+            query = query.where(d.c.first_reported_at <= until)
         if topic:
-            query = query.where(m.c.article_pk.in_(select(s.article_topics.c.article_pk)
-                                                   .where(s.article_topics.c.topic == topic)))
-        found: dict[int, dict[str, str]] = {}
-        counts: dict[int, int] = {}
+            query = query.where(t.c.topic == topic)
+        found: dict[tuple[int, str], tuple[dict[str, str], str | None]] = {}
         with self._db._read() as conn:
             for row in conn.execute(query):
                 features = json.loads(row.features or "{}")
-                names = found.setdefault(row.development_id, {})
-                counts[row.development_id] = counts.get(row.development_id, 0) + 1
+                names, _ = found.setdefault((row.development_id, row.topic), ({}, row.last_reported_at))
                 for key, entry in (features.get("entities") or {}).items():
                     if entry.get("where") == "head":
                         names.setdefault(key, str(entry.get("label", key)))
-        return [(i, names) for i, names in found.items() if counts[i] >= min_articles]
+        return [(i, topic_name, names, last) for (i, topic_name), (names, last) in found.items()]
 
     def _load(self, conn: Connection, ids: Sequence[int]) -> list[Development]:
         if not ids:

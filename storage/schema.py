@@ -1,6 +1,7 @@
 """The current schema as SQLAlchemy Core tables, for building statements.
 
-The database itself is created and changed only by the migrations (storage/migrations.py); a test checks that
+The database itself is created and changed only by the Alembic revisions (storage/schema_revisions/, run by
+storage/migrations.py); a test checks that
 the migrated database has exactly these tables and columns. Datetimes are TEXT in UTC ISO 8601
 ("2022-01-07T03:05:00+00:00"), so they sort and compare as strings on every dialect; the publication time
 as the page states it (with its own offset) is kept beside its UTC form. JSON values are

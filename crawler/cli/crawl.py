@@ -150,7 +150,8 @@ def _failure_kinds(stats: dict[str, Any]) -> str:
               help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")
 @click.option("--route", "routes", multiple=True, metavar="HOST=URL",
               help="Fetch HOST's pages from URL instead (a mirror, a local test server); repeatable.")
-@click.option("--exhaustive", is_flag=True, help="Also walk the date index day by day (Liputan6).")
+@click.option("--exhaustive", is_flag=True,
+              help="Also walk the date index day by day (Liputan6, and outlets with an index_url).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Stop a crawl still running after this many seconds (counted as failed).")
 @click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",

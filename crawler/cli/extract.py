@@ -13,7 +13,7 @@ from crawler.config import load_config
 from crawler.core.errors import InputError
 from crawler.extract import batch
 from crawler.extract.inputs import STDIN, Limits, fetch_html, page_address, read_html
-from crawler.extract.pages import parse_article
+from crawler.extract.pages import page_for
 
 
 @click.command()
@@ -32,8 +32,11 @@ from crawler.extract.pages import parse_article
 @click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
               help="Config file whose crawl.max_response_size and crawl.timeout bound the input (default: "
                    "$NEWSWATCH_CONFIG or ./newswatch.toml).")
+@click.option("--explain", is_flag=True,
+              help="Say on stderr how the body was found: the site parser, or which of the generic "
+              "extractor's candidates won and why.")
 def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: Path | None,
-            jobs: int | None, page_timeout: float | None, config_path: str | None) -> None:
+            jobs: int | None, page_timeout: float | None, config_path: str | None, explain: bool) -> None:
     """Extract the article from an HTML file, standard input (-) or a URL and print it (or every page of a
     --batch manifest).
 
@@ -62,7 +65,12 @@ def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: P
         page_url = page_address(html) or local
     elif not page_url.startswith(("http://", "https://")):
         raise InputError(f"--url must be an http(s) address, got {page_url!r}")
-    article = parse_article(page_url, html)
+    page = page_for(page_url, html)
+    try:
+        article = page.to_article()
+    finally:
+        if explain:
+            click.echo(page.explain(), err=True)
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -45,6 +45,9 @@ def gather(store: Store, config: Config, now: datetime) -> dict[str, Any]:
                         else None,
                         "health": _health(health.get(name))})
     failed = store.deliveries.with_status("failed", limit=FAILED_SHOWN)
+    # Skipped with a reason: the config stopped wanting them (a silent baseline's rows carry none).
+    unwanted = store.deliveries.skipped_with_reason(limit=FAILED_SHOWN)
+
     return {
         "now": utc_iso(now),
         "sources": sources,
@@ -55,6 +58,9 @@ def gather(store: Store, config: Config, now: datetime) -> dict[str, Any]:
         "failed": [{"recipient": d.recipient, "event": f"{d.event.source}:{d.event.article_id}",
                     "kind": d.event.kind, "mode": d.mode, "attempts": d.attempts, "at": d.due_at,
                     "error": d.last_error} for d in failed],
+        "skipped": [{"recipient": d.recipient, "event": f"{d.event.source}:{d.event.article_id}",
+                     "kind": d.event.kind, "mode": d.mode, "at": d.due_at, "reason": d.last_error}
+                    for d in unwanted],
         "failed_notices": [{"recipient": n.recipient, "source": n.source, "kind": n.kind,
                             "error": n.last_error} for n in store.notices.all("failed")],
         "by_channel": _by_channel(store),
@@ -109,7 +115,7 @@ def render(data: dict[str, Any]) -> list[str]:
     d, n = o["deliveries"], o["health_notices"]
     next_due = f"; next due {o['next_due']}" if o["next_due"] else ""
     lines.append(f"Outbox: {o['events_waiting']} event(s) not yet fanned out; deliveries {d['pending']} "
-                 f"pending, {d['sent']} sent, {d['failed']} failed, {d['skipped']} skipped (baseline)"
+                 f"pending, {d['sent']} sent, {d['failed']} failed, {d['skipped']} skipped"
                  f"{next_due}")
     if len(data["by_channel"]) > 1 or any(name != "email" for name in data["by_channel"]):
         lines.append("Deliveries by channel: " + "; ".join(
@@ -121,6 +127,11 @@ def render(data: dict[str, Any]) -> list[str]:
         for f in data["failed"]:
             lines.append(f"  {f['recipient']}  {f['event']} ({f['kind']}, {f['mode']})  {f['at']}  "
                          f"after {f['attempts']} attempt(s): {f['error']}")
+    if data["skipped"]:
+        lines.append("Skipped deliveries, no longer wanted by the config (latest first):")
+        for k in data["skipped"]:
+            lines.append(f"  {k['recipient']}  {k['event']} ({k['kind']}, {k['mode']})  {k['at']}: "
+                         f"{k['reason']}")
     for f in data["failed_notices"]:
         lines.append(f"  health notice to {f['recipient']} ({f['source']} {f['kind']}) failed: {f['error']}")
     subs = data["subscriptions"]

@@ -22,16 +22,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.config import outlets
 from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError
 
 ENV_CONFIG = "NEWSWATCH_CONFIG"
 ENV_DB = "NEWSWATCH_DB"
 LOCAL_CONFIG = "newswatch.toml"
-KNOWN_SOURCES = ("liputan6", "bbc")
+KNOWN_SOURCES = outlets.BUILTIN_SOURCES  # sources with code; any other [sources.NAME] is an outlet
 # Part of Config.topics_fingerprint: bump it when relevance.py changes how topics are evaluated, so stored
 # verdicts are re-evaluated just as after an edit of a topic.
-TOPIC_RULES_VERSION = 1
+TOPIC_RULES_VERSION = 2  # 2: an active development lowers the bar (story/relevance.py)
 
 _DEFAULTS_LABEL = "defaults.toml"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -126,6 +127,15 @@ class SourceConfig:
     backfill_since: date | None
     backfill_until: date | None
     schedule: ScheduleOverride
+    # Outlets by configuration (crawler/config/outlets.py); the built-in sources leave them at their defaults.
+    listings: tuple[str, ...] = ()  # listing URL templates, {page} optional
+    article_url: str | None = None  # regex searched in an URL's path and query: which links are articles
+    article_id: str = "group"  # "group": the pattern's `id` group; "url": drawn from the canonical URL
+    language: str | None = None  # ISO 639-1 hint for the generic extractor
+
+    @property
+    def builtin(self) -> bool:
+        return self.name in KNOWN_SOURCES
 
     def index_page(self, day: date, page: int = 1) -> str | None:
         if not self.index_url:
@@ -631,10 +641,40 @@ def _sources(t: _Table) -> dict[str, SourceConfig]:
     sources = {}
     for name, s in t.tables():
         if name not in KNOWN_SOURCES:
-            raise t.error(f"unknown source (known: {', '.join(KNOWN_SOURCES)})", name)
+            try:
+                outlets.check_name(name)
+            except outlets.OutletProblem as exc:
+                raise t.error(exc.problem, name) from None
+            # An outlet's table has no packaged defaults: fill in those of outlets.py (a dict we own).
+            if "allowed_hosts" not in s.data:
+                raise s.error(f"missing: {name} is not a built-in source ({', '.join(KNOWN_SOURCES)}), so it "
+                              "needs its hosts, article_url and a way in", "allowed_hosts")
+            s.data = {**copy.deepcopy(dict(outlets.OUTLET_DEFAULTS)), **s.data}
         sources[name] = _source(name, s)
+    try:
+        outlets.check_hosts_unshared({n: s.allowed_hosts for n, s in sources.items() if not s.builtin})
+    except outlets.OutletProblem as exc:
+        name, key = exc.key.split(".", 1)
+        raise t.table(name).error(exc.problem, key) from None
     t.done()
     return sources
+
+
+def _outlet_keys(name: str, t: _Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The outlet keys of a source (crawler/config/outlets.py), checked; errors name the dotted key."""
+    found = {
+        "listings": t.string_list("listings", default=[]),
+        "article_url": t.optional_string("article_url"),
+        "article_id": t.string("article_id", "group"),
+        "language": t.optional_string("language"),
+    }
+    if found["language"] and not _LANGUAGE.match(found["language"]):
+        raise t.error("a language is a lower-case ISO 639 code ('id', 'en')", "language")
+    try:
+        outlets.check_outlet(name, {**values, **found})
+    except outlets.OutletProblem as exc:
+        raise t.error(exc.problem, exc.key or None) from None
+    return found
 
 
 def _source(name: str, t: _Table) -> SourceConfig:
@@ -656,12 +696,13 @@ def _source(name: str, t: _Table) -> SourceConfig:
     since, until = t.day("backfill_since"), t.day("backfill_until")
     if since and until and until < since:
         raise t.error("is before backfill_since", "backfill_until")
+    outlet = _outlet_keys(name, t, {"allowed_hosts": hosts, "index_url": index_url, "tags": tags, **urls})
     source = SourceConfig(
         name=name, enabled=t.boolean("enabled"), allowed_hosts=tuple(h.lower() for h in hosts),
         feeds=urls["feeds"], sitemaps=urls["sitemaps"], index_url=index_url, tag_url=tag_url, tags=tags,
         topic_pages=urls["topic_pages"], max_pages=t.integer("max_pages", low=1, high=1000),
         backfill_since=since, backfill_until=until,
-        schedule=_schedule_override(t.table("schedule", required=False)),
+        schedule=_schedule_override(t.table("schedule", required=False)), **outlet,
     )
     t.done()
     return source

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
@@ -34,9 +34,10 @@ from crawler.crawl.discovery.records import CrawledArticle, FailedArticle, GoneA
 from crawler.crawl.extensions import TOPIC_SETTING, crawl_config, crawl_store, storage_failed
 from crawler.extract.urls import canonical_url
 from crawler.story.changes import classify, fingerprint
-from crawler.story.developments import DevelopmentLinker
-from crawler.story.relevance import evaluate
+from crawler.story.developments import DevelopmentLinker, name_weights
+from crawler.story.relevance import DEVELOPMENT_ACTIVE_HOURS, ActiveDevelopment, ActiveDevelopments, evaluate
 from storage import Change, Classify, PreviousVersion, SeenMark, Store
+from storage.store import to_utc_text
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class RelevancePipeline:
         self.pending: list[SeenMark] = []
         self._first_pending = 0.0  # time.monotonic() when the oldest waiting mark came
         self._timer: Any = None
+        self._active: dict[str, tuple[float, list[ActiveDevelopment]]] = {}  # day -> (read at, developments)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
@@ -201,15 +203,42 @@ class RelevancePipeline:
             _stats_inc(self.crawler, "newswatch/articles/no_id")
             raise DropItem(f"article without an id: {item.url}", log_level="INFO")
         crawled = item if isinstance(item, CrawledArticle) else CrawledArticle.of(item)
-        matches = evaluate(crawled, self.topics)
+        day = (to_utc_text(crawled.published_at) or _now().isoformat())[:10]
+        active = ActiveDevelopments(lambda: self._active_around(day), name_weights)
+        matches = evaluate(crawled, self.topics, active)
         if not matches:
             self._remember_irrelevant(crawled)
             _stats_inc(self.crawler, "newswatch/articles/irrelevant")
             raise DropItem(f"matches no topic: {crawled.url}", log_level="DEBUG")
         adapter = ItemAdapter(crawled)
-        adapter["matches"] = [{"topic": m.topic, "score": m.score, "terms": list(m.terms)} for m in matches]
+        adapter["matches"] = [{"topic": m.topic, "score": m.score, "terms": list(m.terms),
+                               **({"reason": m.reason} if m.reason else {})} for m in matches]
+        for match in matches:
+            if match.reason:
+                _stats_inc(self.crawler, "newswatch/articles/relevant_by_development")
         adapter["score"] = max(m.score for m in matches)
         return crawled
+
+    ACTIVE_CACHE_SECONDS = 60.0
+
+    def _active_around(self, day: str) -> list[ActiveDevelopment]:
+        """Developments reported within DEVELOPMENT_ACTIVE_HOURS of the day an article was published, read
+        once a minute per day (a crawl stores new ones as it goes)."""
+        cached = self._active.get(day)
+        if cached is not None and time.monotonic() - cached[0] < self.ACTIVE_CACHE_SECONDS:
+            return cached[1]
+        start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
+        since = (start - timedelta(hours=DEVELOPMENT_ACTIVE_HOURS)).isoformat()
+        until = (start + timedelta(days=1, hours=DEVELOPMENT_ACTIVE_HOURS)).isoformat()
+        try:
+            rows = self.store.developments.active(since, until)
+        except StorageError as exc:
+            storage_failed(self.crawler, exc)
+            rows = []
+        found = [ActiveDevelopment(i, topic, names, last) for i, topic, names, last in rows
+                 if topic in self.topics]
+        self._active[day] = (time.monotonic(), found)
+        return found
 
     def _remember_irrelevant(self, crawled: CrawledArticle) -> None:
         if not self.pending:

@@ -8,6 +8,8 @@ BOT_NAME = "newswatch"  # the project name Scrapy logs and reports
 
 SPIDER_MODULES = ["spiders"]  # where `scrapy crawl NAME` looks for spiders
 NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` puts new ones
+# Also finds a spider for each [sources.NAME] of the config that has no module (spiders/outlet.py).
+SPIDER_LOADER_CLASS = "spiders.loader.SourceSpiderLoader"
 
 # Who we are, with a way to reach us: set NEWSWATCH_CONTACT (an e-mail or URL) for real crawls.
 NEWSWATCH_CONTACT = os.environ.get("NEWSWATCH_CONTACT", "https://github.com/newswatch/newswatch")
@@ -69,7 +71,7 @@ NEWSWATCH_CONFIG = os.environ.get("NEWSWATCH_CONFIG")  # path of the config file
 NEWSWATCH_MAX_PAGES = 50  # listing pages walked per tag/topic/index day when backfilling (`since` given)
 NEWSWATCH_MONITOR_PAGES = 1  # listing pages walked per tag/topic without `since` (a monitoring pass)
 NEWSWATCH_PREFILTER = None  # dotted path of a (title, lead) -> bool pre-filter; None: topic terms or accept
-NEWSWATCH_PREFILTER_ON = "index,feed,sitemap,topic"  # listing kinds the pre-filter applies to
+NEWSWATCH_PREFILTER_ON = "index,feed,sitemap,topic,listing"  # listing kinds the pre-filter applies to
 NEWSWATCH_MAX_SITEMAP_URLS = 5_000  # entries read from one sitemap; more: cut, counted, a health failure
 NEWSWATCH_MAX_SITEMAP_REQUESTS = 20_000  # article requests all sitemaps of one crawl may queue
 

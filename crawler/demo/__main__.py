@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from crawler.demo import outlet_pages
 from crawler.demo.driver import DemoError, run_demo
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoSite
@@ -39,6 +40,8 @@ def serve(host: str, port: int, step: int) -> None:
     with DemoServer(DemoSite(step), host=host, port=port) as server:
         click.echo(f"replay site on {server.base_url} (step {step}); crawl it with:")
         click.echo("  newswatch crawl " + " ".join(f"--route {arg}" for arg in server.route_args()))
+        click.echo("and, to follow the third outlet (no code, only config), add to your config:")
+        click.echo("\n".join("  " + line for line in outlet_pages.CONFIG.splitlines()))
         try:
             while True:
                 time.sleep(3600)

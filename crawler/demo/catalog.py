@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
-SITES = ("liputan6", "bbc")
+SITES = ("liputan6", "bbc", "caspian")
+# The demo's third outlet (outlet_pages.py): no code in newswatch, only a [sources.caspian] table.
+CASPIAN_HOST = "www.caspian-courier.example"
 
 
 class CatalogError(ValueError):
@@ -62,13 +64,15 @@ class DemoArticle:
         """The article's path on its real host."""
         if self.site == "liputan6":
             return f"/{self.channel}/read/{self.id}/{self.slug}"
+        if self.site == "caspian":
+            return f"/region/{self.published.astimezone(UTC):%Y/%m/%d}/{self.slug}-{self.id}/"
         if self.id.startswith(("world-", "uk-", "technology-", "business-", "science-", "health-")):
             return f"/news/{self.id}"
         return f"/news/articles/{self.id}"
 
     @property
     def url(self) -> str:
-        host = "www.liputan6.com" if self.site == "liputan6" else "www.bbc.com"
+        host = {"liputan6": "www.liputan6.com", "caspian": CASPIAN_HOST}.get(self.site, "www.bbc.com")
         return f"https://{host}{self.path}"
 
     @property

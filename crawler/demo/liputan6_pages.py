@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from html import escape
+from xml.sax.saxutils import escape as xml_escape
 
 from crawler.demo.catalog import DemoArticle
 
@@ -352,6 +354,31 @@ def not_found() -> str:
     return (_head("Halaman Tidak Ditemukan - Liputan6.com", "Halaman tidak ditemukan.",
                   "https://www.liputan6.com/404", "website", _script({"pageType": "ErrorPage"}))
             + "<body><h1>Halaman tidak ditemukan</h1></body></html>")
+
+
+# The channels whose feeds the default config polls, at feed.liputan6.com/rss/<channel> and
+# www.liputan6.com/<channel>/feed/rss.
+FEED_CHANNELS = ("global", "news")
+
+
+def rss(channel: str, items: Sequence[DemoArticle], built: datetime) -> str:
+    """An RSS 2.0 feed of one channel, newest first, dates in WIB (+0700)."""
+    entries = []
+    for article in items:
+        entries.append(
+            f"<item><title>{xml_escape(article.title)}</title>"
+            f"<link>{xml_escape(article.url)}</link>"
+            f'<guid isPermaLink="true">{xml_escape(article.url)}</guid>'
+            f"<description>{xml_escape(article.lead)}</description>"
+            f"<category>{xml_escape(article.channel.title())}</category>"
+            f"<pubDate>{format_datetime(_wib(article.published))}</pubDate></item>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Liputan6.com - {channel.title()}</title><link>https://www.liputan6.com/{channel}</link>"
+        f"<description>Berita {channel.title()} terkini</description><language>id</language>"
+        f"<lastBuildDate>{format_datetime(_wib(built))}</lastBuildDate>"
+        + "".join(entries) + "</channel></rss>\n"
+    )
 
 
 ROBOTS = """User-agent: *

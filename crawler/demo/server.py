@@ -29,11 +29,13 @@ HOST_PREFIXES = {
     "www.liputan6.com": "liputan6",
     "liputan6.com": "liputan6",
     "m.liputan6.com": "liputan6-m",
+    "feed.liputan6.com": "liputan6feed",
     "www.bbc.com": "bbc",
     "bbc.com": "bbc",
     "www.bbc.co.uk": "bbc",
     "bbc.co.uk": "bbc",
     "feeds.bbci.co.uk": "bbcfeeds",
+    "www.caspian-courier.example": "caspian",
 }
 
 

@@ -5,8 +5,11 @@ the hosts the default config crawls, each under a key the server uses as its pat
 
     liputan6    www.liputan6.com   homepage, /indeks/YYYY/MM/DD?page=N, /tag/<slug>?page=N, articles
     liputan6-m  m.liputan6.com     the same, articles in the mobile layout
+    liputan6feed feed.liputan6.com /rss/<channel> (and www.liputan6.com/<channel>/feed/rss): global, news
     bbc         www.bbc.com        articles, /sitemaps/... (news and archive sitemap indexes)
     bbcfeeds    feeds.bbci.co.uk   /news/rss.xml, /news/world/rss.xml, .../asia/rss.xml, .../europe/rss.xml
+    caspian     www.caspian-courier.example   the third outlet (no code, only config): /feeds/region.atom,
+                /region/page/N/, /region/YYYY/MM/DD/<slug>-<id>/
 
 Step 0 is the backlog; later steps publish, update and remove articles as content/*.toml says.
 `set_step(k)` switches what is served; it is safe to call while a server thread reads.
@@ -21,21 +24,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.demo import bbc_pages, liputan6_pages
+from crawler.demo import bbc_pages, liputan6_pages, outlet_pages
 from crawler.demo.catalog import DemoArticle, last_step, load_articles
 
 HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
+ATOM = "application/atom+xml; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 # What an empty listing reports as its last change: before the story, so it never looks newer than it is.
 EPOCH = datetime(2021, 12, 31, tzinfo=UTC)
-HOST_KEYS = ("liputan6", "liputan6-m", "bbc", "bbcfeeds")
+HOST_KEYS = ("liputan6", "liputan6-m", "liputan6feed", "bbc", "bbcfeeds", "caspian")
 
 _L6_ARTICLE = re.compile(r"^/(?:[a-z0-9-]+/)?read/(?P<id>\d+)(?:/.*)?$")
 _L6_INDEX = re.compile(r"^/indeks/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/?$")
 _L6_TAG = re.compile(r"^/tag/(?P<slug>[a-z0-9-]+)/?$")
+_L6_FEED = re.compile(r"^/(?P<channel>[a-z0-9-]+)/feed/rss/?$")
+_L6_FEED_HOST = re.compile(r"^/rss/(?P<channel>[a-z0-9-]+)/?$")
 _BBC_ARTICLE = re.compile(r"^/news/(?:articles/)?(?P<id>[a-z0-9-]+)/?$")
+_CASPIAN_LISTING = re.compile(r"^/region/page/(?P<page>\d+)/$")
 _BBC_ARCHIVE = re.compile(r"^/sitemaps/https-sitemap-com-archive-(?P<y>\d{4})-(?P<m>\d{2})\.xml$")
 
 
@@ -109,10 +116,17 @@ class DemoSite:
         bare = parts.path or "/"
         if host_key in ("liputan6", "liputan6-m"):
             return self._liputan6(bare, query, step, mobile=host_key == "liputan6-m", raw=path)
+        if host_key == "liputan6feed":
+            if bare == "/robots.txt":
+                return Page(200, liputan6_pages.ROBOTS.encode(), TEXT, EPOCH)
+            match = _L6_FEED_HOST.match(bare)
+            return self._liputan6_feed(match.group("channel"), step) if match else self._l6_not_found()
         if host_key == "bbc":
             return self._bbc(bare, step)
         if host_key == "bbcfeeds":
             return self._bbc_feeds(bare, step)
+        if host_key == "caspian":
+            return self._caspian(bare, step)
         return Page(404, b"unknown host", TEXT)
 
     def _page_number(self, query: dict[str, str]) -> int | None:
@@ -139,6 +153,9 @@ class DemoSite:
             items = [a for a in visible if a.published.astimezone(liputan6_pages.WIB).date() == day]
             heading = f"Indeks Berita {day:%d}/{day:%m}/{day:%Y}"
             return self._listing("IndexPage", heading, raw, items, query)
+        match = _L6_FEED.match(path)
+        if match:
+            return self._liputan6_feed(match.group("channel"), step)
         match = _L6_TAG.match(path)
         if match:
             slug = match.group("slug")
@@ -159,6 +176,13 @@ class DemoSite:
             return Page(302, b"", HTML, None, {"Location": "/"})
         related = [a for a in visible if a.id != found.id and a.relevant == found.relevant]
         return _html(liputan6_pages.article_page(found, related, mobile), found.last_modified)
+
+    def _liputan6_feed(self, channel: str, step: int) -> Page:
+        if channel not in liputan6_pages.FEED_CHANNELS:
+            return self._l6_not_found()
+        items = [a for a in self.articles("liputan6", step=step) if a.channel == channel][:20]
+        built = _newest(items)
+        return Page(200, liputan6_pages.rss(channel, items, built).encode(), RSS, built)
 
     def _listing(self, kind: str, heading: str, url: str, items: list[DemoArticle],
                  query: dict[str, str]) -> Page:
@@ -205,6 +229,28 @@ class DemoSite:
             items = [a for a in visible if (a.published.year, a.published.month) == (year, month)]
             return Page(200, bbc_pages.urlset(items, news=False).encode(), XML, _newest(items))
         return Page(404, bbc_pages.not_found().encode(), HTML)
+
+    def _caspian(self, path: str, step: int) -> Page:
+        if path == "/robots.txt":
+            return Page(200, outlet_pages.ROBOTS.encode(), TEXT, EPOCH)
+        visible = self.articles("caspian", step=step)
+        if path == outlet_pages.FEED_PATH:
+            items = sorted(visible, key=lambda a: a.last_modified, reverse=True)
+            return Page(200, outlet_pages.atom(items, _newest(items)).encode(), ATOM, _newest(items))
+        match = _CASPIAN_LISTING.match(path)
+        if match:
+            page = int(match.group("page"))
+            pages = max(1, -(-len(visible) // outlet_pages.PAGE_SIZE))
+            if not 1 <= page <= pages:
+                return Page(404, outlet_pages.not_found().encode(), HTML)
+            shown = visible[(page - 1) * outlet_pages.PAGE_SIZE:page * outlet_pages.PAGE_SIZE]
+            return _html(outlet_pages.listing_page(shown, page, pages), _newest(visible))
+        for article in load_articles("caspian"):
+            if article.path == path and article.visible(step):
+                found = article.at(step)
+                related = [a for a in visible if a.id != found.id and a.relevant == found.relevant]
+                return _html(outlet_pages.article_page(found, related), found.last_modified)
+        return Page(404, outlet_pages.not_found().encode(), HTML)
 
     def _bbc_feeds(self, path: str, step: int) -> Page:
         if path == "/robots.txt":

@@ -6,7 +6,10 @@ Identity is (source, article_id), never the raw URL: the same Liputan6 article i
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the click; dropping them never changes the page.
@@ -40,14 +43,65 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Outlets configured without code ([sources.NAME] with article_url; crawler/config/outlets.py)
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    """What the config says about an outlet's URLs: its hosts (exact names), which paths are articles, and
+    whether the article id is the pattern's `id` group or drawn from the canonical URL."""
+
+    name: str
+    hosts: frozenset[str]
+    article_path: re.Pattern[str]  # searched in the path and query ("/world/2022/01/x?p=2")
+    id_from_url: bool = False
+    language: str | None = None
+
+    def article_id(self, url: str) -> str | None:
+        parts = urlsplit(strip_tracking(url))
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        match = self.article_path.search(target)
+        if match is None:
+            return None
+        if self.id_from_url:
+            # The path and query only: the same article over http or https, www. or m. is one article.
+            return "u" + hashlib.sha1(target.encode("utf-8")).hexdigest()[:15]
+        return match.group("id") or None
+
+
+# Set by the crawl side from the config (crawler/crawl/configured.py) before URLs are classified: this
+# package may not read the config itself. A process runs with one config, so a process-wide set is enough.
+_OUTLETS: dict[str, SiteRule] = {}
+
+
+def configure_sites(rules: Iterable[SiteRule]) -> None:
+    """Replace the configured outlets (the built-in sites always stay)."""
+    _OUTLETS.clear()
+    _OUTLETS.update((rule.name, rule) for rule in rules)
+
+
+def configured_sites() -> tuple[SiteRule, ...]:
+    return tuple(_OUTLETS.values())
+
+
+def site_rule(url: str) -> SiteRule | None:
+    """The configured outlet whose hosts hold `url`'s host, if any (built-in sites never have one)."""
+    host = host_of(url)
+    if not host or LIPUTAN6_HOST.search(host) or BBC_HOST.search(host) or BBC_FEED_HOST.match(host):
+        return None
+    return next((rule for rule in _OUTLETS.values() if host in rule.hosts), None)
+
+
 def site_of(url: str) -> str | None:
-    """'liputan6' or 'bbc' for the two built-in sites, None for anything else."""
+    """'liputan6' or 'bbc' for the two built-in sites, a configured outlet's name, None for anything else."""
     host = host_of(url)
     if LIPUTAN6_HOST.search(host):
         return "liputan6"
     if BBC_HOST.search(host) or BBC_FEED_HOST.match(host):
         return "bbc"
-    return None
+    rule = site_rule(url)
+    return rule.name if rule is not None else None
 
 
 def strip_tracking(url: str) -> str:
@@ -98,7 +152,20 @@ def article_id_for(url: str) -> str | None:
         return liputan6_article_id(url)
     if site == "bbc":
         return bbc_article_id(url)
-    return None
+    rule = site_rule(url) if site else None
+    return rule.article_id(url) if rule is not None else None
+
+
+def names_this_page(canonical: str, fetched: str) -> bool:
+    """Whether a page's canonical link may stand for the page fetched from `fetched`.
+
+    When the fetched address carries an article id, the canonical link must carry the same one: a page that
+    names another article of the source as its canonical (a copy, a mistake, a hostile page) must not take
+    that article's identity, or two pages would overwrite each other's versions for ever. A fetched address
+    without an id (a saved file, a short link) takes the canonical link's word.
+    """
+    fetched_id = article_id_for(fetched)
+    return fetched_id is None or article_id_for(canonical) == fetched_id
 
 
 def is_article_url(url: str) -> bool:
@@ -109,7 +176,8 @@ def canonical_url(url: str) -> str:
     """The one address we store for a page: https, the main host, no tracking parameters, no fragment.
 
     Liputan6's m. and 2016 channel subdomains fold onto www.liputan6.com/<channel>/read/<id>/<slug>;
-    bbc.co.uk folds onto www.bbc.com. Other URLs only lose tracking parameters and the fragment.
+    bbc.co.uk folds onto www.bbc.com. Other URLs (configured outlets too) only lose tracking parameters and
+    the fragment, and have their host lower-cased.
     """
     clean = strip_tracking(url)
     parts = urlsplit(clean)
@@ -128,6 +196,8 @@ def canonical_url(url: str) -> str:
         return urlunsplit(("https", host, path, parts.query, ""))
     if site == "bbc" and BBC_HOST.search(host):
         return urlunsplit(("https", "www.bbc.com", _BBC_AMP_SUFFIX.sub("", path), parts.query, ""))
+    if site is not None:
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
     return clean
 
 

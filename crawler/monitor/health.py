@@ -23,6 +23,10 @@ Stats read (the crawl pipeline emits the newswatch/ ones; missing keys skip the 
   BAN_MIN_SHARE of the responses refused means the site is blocking or rate-limiting us.
 - `newswatch/listing/newest_date`: the newest publication date (ISO 8601) any feed or listing showed this
   run. Older than `feed_stale_hours` at the end of the run fails: the feed stopped updating.
+- `newswatch/feed/dead/<feed URL>` and `newswatch/feed/newest/<feed URL>` (spiders/base.py): each configured
+  feed on its own. A feed that answered an error status after the retries, gave no response, or held no
+  entries fails; so does one whose newest entry is older than `feed_stale_hours`. A feed that answered 304
+  (`newswatch/feed/not_modified/<feed URL>`) is judged by the newest entry an earlier run saw in it.
 - `log_count/ERROR` (Scrapy): ERROR_LIMIT or more errors logged fails.
 - `newswatch/discovery/sitemap_capped` and `sitemap_crawl_capped` (spiders/base.py): a sitemap cut at
   NEWSWATCH_MAX_SITEMAP_URLS entries, or the crawl's sitemap requests used up
@@ -62,6 +66,9 @@ RESPONSES = "downloader/response_count"
 BAN_STATUSES = (403, 429)
 STATUS_PREFIX = "downloader/response_status_count/"
 NEWEST_LISTED = "newswatch/listing/newest_date"
+FEED_DEAD = "newswatch/feed/dead/"
+FEED_NEWEST = "newswatch/feed/newest/"
+FEED_NOT_MODIFIED = "newswatch/feed/not_modified/"
 ERRORS = "log_count/ERROR"
 
 OK_FINISH_REASONS = ("finished",)
@@ -146,6 +153,31 @@ def check_feed_fresh(stats: Stats, finished_at: datetime | None, stale_hours: fl
             "the feed stopped updating")
 
 
+def check_feeds(stats: Stats, previous: Sequence[Stats], finished_at: datetime | None,
+                stale_hours: float) -> str | None:
+    """Every configured feed on its own: dead ones, and (with `stale_hours`) stale ones."""
+    problems = [f"{key[len(FEED_DEAD):]} is dead ({stats[key]})" for key in sorted(stats)
+                if key.startswith(FEED_DEAD)]
+    if stale_hours > 0 and finished_at is not None:
+        newest: dict[str, Any] = {k[len(FEED_NEWEST):]: v for k, v in stats.items()
+                                  if k.startswith(FEED_NEWEST)}
+        for key in stats:
+            feed = key[len(FEED_NOT_MODIFIED):] if key.startswith(FEED_NOT_MODIFIED) else None
+            if feed is not None and feed not in newest:
+                # Unchanged since an earlier run: that run's newest entry is still the newest.
+                key = FEED_NEWEST + feed
+                newest[feed] = next((p[key] for p in previous if key in p), None)
+        for feed, value in sorted(newest.items()):
+            moment = _moment(value)
+            if moment is None:
+                continue
+            age = (finished_at - moment).total_seconds() / 3600
+            if age > stale_hours:
+                problems.append(f"{feed} is stale (newest entry {age:.0f} hours old, "
+                                f"published {utc_iso(moment)})")
+    return "feed " + "; feed ".join(problems) if problems else None
+
+
 def check_errors(stats: Stats) -> str | None:
     errors = _number(stats, ERRORS)
     return f"{errors} errors logged" if errors >= ERROR_LIMIT else None
@@ -180,6 +212,7 @@ def evaluate(stats: Stats, previous: Sequence[Stats], health: HealthConfig, *, o
         ("parse_failures", lambda: check_parse_failures(stats, health.max_parse_failure_ratio)),
         ("bans", lambda: check_bans(stats)),
         ("feed_stale", lambda: check_feed_fresh(stats, finished_at, health.feed_stale_hours)),
+        ("feeds", lambda: check_feeds(stats, previous, finished_at, health.feed_stale_hours)),
         ("errors", lambda: check_errors(stats)),
         ("capped", lambda: check_capped(stats)),
     ]

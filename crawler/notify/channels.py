@@ -22,6 +22,8 @@ from pathlib import Path
 
 from crawler.config import Config
 from crawler.config.channels import Resolved, resolve, scheme_of
+
+__all__ = ["ChannelResult", "check_channels", "destination", "flavour", "is_channel", "scheme_of", "send"]
 from crawler.core.errors import ConfigError
 from crawler.notify.chat import ChatMessage, Flavour, flavour_for
 from crawler.notify.sanitize import line_text

@@ -116,6 +116,14 @@ def _chat_link(ctx: Context, url: str | None, label: str = "link") -> Markup:
     return Markup(target)
 
 
+_ZONE_NAME = re.compile(r" \([^,()]+, (UTC[+-]\d\d:\d\d)\)$")
+
+
+def short_time(formatted: str | None) -> str | None:
+    """compose.format_time's "2022-01-07 15:30 (Asia/Almaty, UTC+06:00)" as "2022-01-07 15:30 UTC+06:00"."""
+    return _ZONE_NAME.sub(r" \1", formatted) if formatted else formatted
+
+
 def _line(value: Any, limit: int = LINE_LIMIT) -> str:
     return line_text(value, limit=limit)
 

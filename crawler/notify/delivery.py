@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 from crawler.config import Config, Subscription
 from crawler.core.errors import ConfigError
 from crawler.notify import channels
-from crawler.notify.chat import ChatMessage, chat_digest, chat_health, chat_immediate
+from crawler.notify.chat import ChatMessage, chat_digest, chat_health, chat_immediate, short_time
 from crawler.notify.compose import (
     compose_digest,
     compose_health,
@@ -86,13 +86,15 @@ class DeliveryReport:
     messages: int = 0  # mails the server accepted
     notices_sent: int = 0
     notices_failed: int = 0
+    unwanted: int = 0  # pending rows skipped: their topic is off or their subscription gone
     errors: list[str] = field(default_factory=list)  # one line per failed attempt (no password)
 
     def summary(self) -> str:
         return (f"sent {self.sent} ({self.messages} message(s)), retrying {self.retrying}, "
                 f"failed {self.failed + self.gave_up}, deferred {self.deferred}, new deliveries "
                 f"{self.fanned_out}, baseline skipped {self.skipped}, events waiting for a first crawl "
-                f"{self.waiting_events}, health notices sent {self.notices_sent}")
+                f"{self.waiting_events}, health notices sent {self.notices_sent}"
+                + (f", skipped as no longer wanted {self.unwanted}" if self.unwanted else ""))
 
 
 def smtp_settings_for(config: Config) -> SmtpSettings:
@@ -127,6 +129,45 @@ def matches(sub: Subscription, event: Event) -> bool:
     if sub.topics and not topics.intersection(sub.topics):
         return False
     return sub.per != "development" or first_of_development(sub, event)
+
+
+def unwanted_reason(row: Delivery, config: Config) -> str | None:
+    """Why the config no longer wants a pending delivery row sent, or None while it does.
+
+    Rows are fanned out when an event is stored; the config may change before they are sent (a digest waits
+    for its hour, a retry for its backoff). A row is still wanted while its event has an enabled topic (when
+    it has topics at all: a topic switched off with `enabled = false`, or removed, is not watched any more)
+    and some subscription of its recipient matches the event's source and those topics.
+    """
+    event = row.event
+    topics = [str(t) for t in event.payload.get("topics") or []]
+    live = {t for t in topics if t in config.topics and config.topics[t].enabled}
+    if topics and not live:
+        return f"topic switched off or removed: {', '.join(sorted(set(topics)))}"
+    key = row.recipient if channels.is_channel(row.recipient) else row.recipient.lower()
+    for sub in config.subscriptions:
+        recipients = {*(a.lower() for a in sub.to), *sub.channels}
+        if key not in recipients or (sub.sources and event.source not in sub.sources):
+            continue
+        if not sub.topics or live.intersection(sub.topics) or not topics:
+            return None
+    return f"no subscription of {row.recipient} wants it any more"
+
+
+def skip_unwanted(store: Store, config: Config, now: datetime) -> int:
+    """Record pending rows the config no longer wants as skipped (see unwanted_reason); how many."""
+    reasons: dict[str, list[int]] = {}
+    for row in store.deliveries.pending():
+        reason = unwanted_reason(row, config)
+        if reason is not None:
+            reasons.setdefault(reason, []).append(row.id)
+    skipped = 0
+    for reason, ids in reasons.items():
+        done = store.deliveries.mark_skipped(ids, now, reason)
+        if done:
+            log.info("skipped %d alert delivery(ies): %s", done, reason)
+        skipped += done
+    return skipped
 
 
 def first_of_development(sub: Subscription, event: Event) -> bool:
@@ -302,10 +343,11 @@ def _compose_chat(kind: str, recipient: str, rows: Sequence[Delivery], ids: tupl
         if kind == "immediate":
             ev = events[0]
             chat = chat_immediate(ev, flavour, source=source_name(ev.source),
-                                  published=format_time(ev.published_at, zone))
+                                  published=short_time(format_time(ev.published_at, zone)))
         else:
             unique = list({e.event_id: e for e in events}.values())
-            digest_rows = {k: [DigestRow(e, source_name(e.source), format_time(e.published_at, zone))
+            digest_rows = {k: [DigestRow(e, source_name(e.source),
+                                         short_time(format_time(e.published_at, zone)))
                                for e in newest_first([e for e in unique if e.kind == k])]
                            for k in ("new", "updated")}
             chat = chat_digest(rows[0].label, digest_rows["new"], digest_rows["updated"], flavour)
@@ -347,6 +389,7 @@ def deliver(store: Store, config: Config, *, now: datetime | None = None,
     now = _aware(now or datetime.now(UTC))
     report = DeliveryReport()
     report.fanned_out, report.skipped, report.waiting_events = fan_out(store, config, now)
+    report.unwanted = skip_unwanted(store, config, now)
 
     cutoff = now - timedelta(hours=config.alerts.give_up_after_hours)
     report.gave_up = store.deliveries.give_up(cutoff, now, config.alerts.give_up_after_hours)
@@ -487,9 +530,9 @@ def send_notices(store: Store, config: Config, *, now: datetime | None = None,
 @with_config_templates  # mails in the user's templates_dir style
 def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None = None,
             from_address: str | None = None) -> list[Path]:
-    """Write the mails the next deliveries would send as .eml files in `out_dir`, sending and changing
-    nothing: pending delivery rows (due or not) and the outbox events fan-out would add, plus queued health
-    notices. Returns the files written, in sending order."""
+    """Write the mails the next deliveries would send as .eml files in `out_dir` (channel messages as
+    .chat.txt), sending and changing nothing: pending delivery rows (due or not) and the outbox events
+    fan-out would add, plus queued health notices. Returns the files written, in sending order."""
     now = _aware(now or datetime.now(UTC))
     sender = from_address or config.smtp.from_address
     rows = list(store.deliveries.pending())
@@ -504,11 +547,19 @@ def preview(store: Store, config: Config, out_dir: Path, *, now: datetime | None
                              status="pending", created_at=utc_iso(now), scheduled_at=new.scheduled_at,
                              due_at=new.scheduled_at, attempts=0, last_error=None, sent_at=None,
                              message_id=None))
+    rows = [row for row in rows if unwanted_reason(row, config) is None]  # what deliver would skip
     outgoing = [*compose_notices(store.notices.all("pending"), sender, now),
                 *compose_deliveries(rows, sender, now)]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for number, item in enumerate((o for o in outgoing if o.message is not None), start=1):
+    ready = (o for o in outgoing if o.message is not None or o.chat is not None)
+    for number, item in enumerate(ready, start=1):
+        if item.chat is not None:  # a channel message: its URL as written (no secret), title and body
+            path = out_dir / f"{number:03d}-{item.kind}-{channels.scheme_of(item.recipient)}.chat.txt"
+            path.write_text(f"To: {item.recipient}\nFormat: {item.chat.flavour}\nTitle: {item.chat.title}\n\n"
+                            f"{item.chat.body}\n", encoding="utf-8")
+            written.append(path)
+            continue
         assert item.message is not None
         safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in item.recipient)
         path = out_dir / f"{number:03d}-{item.kind}-{safe}.eml"

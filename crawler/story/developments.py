@@ -37,7 +37,10 @@ from storage.records import LinkCandidate, LinkDecision
 
 FEATURES_VERSION = 1
 LINK_THRESHOLD = 4.5
-WINDOW_HOURS = 96.0  # candidates published this close to the new article (either side)
+WINDOW_HOURS = 168.0  # candidates published this close to the new article (either side)
+# Beyond this, only articles sharing a large figure that counts the same thing (a revised death toll
+# reported days later) can be linked; closer ones by any signals.
+NEAR_HOURS = 96.0
 
 # Where a term or name was found: the headline (title or lead) says what the article is about.
 HEAD, BODY = "head", "body"
@@ -50,9 +53,13 @@ SAME_COUNT_BONUS = 1.0  # the number counts the same thing on both sides ("2,500
 NUMBERS_CAP = 5.0
 CONFLICT_WEIGHT = -1.0  # both count the same thing, with different figures and none in common
 DATE_WEIGHT, DATES_CAP = 0.5, 1.0
+# What happened in one headline (a concept weighing EVENT_WEIGHT or more) that the other article never
+# mentions: the troops landing is not the request for them. Not counted when the two share a figure for the
+# same thing (a headline can carry two events; the shared count says which one they have in common).
+EVENT_WEIGHT, MISSING_EVENT_FACTOR = 1.5, 0.5
 CITATION_WEIGHT = 3.0
 # (hours apart at most, weight): the first row that fits applies.
-TIME_WEIGHTS = ((6.0, 1.5), (12.0, 1.0), (24.0, 0.5), (48.0, 0.0), (WINDOW_HOURS, -1.0))
+TIME_WEIGHTS = ((6.0, 1.5), (12.0, 1.0), (24.0, 0.5), (48.0, 0.0), (NEAR_HOURS, -1.0))
 
 _MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -256,6 +263,18 @@ def article_features(article: Article, published_utc: str | None = None,
             "dates": dates, "cites": cites}
 
 
+def name_weights(article: Article, lexicon: Lexicon | None = None) -> dict[str, float]:
+    """The names an article carries (title, lead, body) with what each is worth for linking: relevance asks
+    this of an article that needs the bar an active development lowers."""
+    lex = lexicon or load_lexicon()
+    text = "\n".join(part for part in (article.title or "", article.lead or "", article.body) if part)
+    out: dict[str, float] = {}
+    for key, _label in _entities_in(lex, text, fold(text)):
+        entity = lex.entity(key)
+        out[key] = entity.weight if entity else lex.default_entity_weight
+    return out
+
+
 def _utc_text(value: str | None) -> str | None:
     if not value:
         return None
@@ -297,7 +316,7 @@ def _entities_in(lex: Lexicon, text: str, folded: str) -> list[tuple[str, str]]:
         parts = [p for p in key.split("-") if p]
         if (not parts or len(key) < 3 or key in _STOP_NAMES or key in lex.name_words
                 or any(p in lex.name_words for p in parts) or key in lower_words
-                or (sentence_start and word not in mid_sentence)):
+                or (sentence_start and word not in mid_sentence and not word.isupper())):
             continue
         found.append((f"name:{''.join(parts)}", word))
     return found
@@ -370,7 +389,7 @@ def _numbers_in(lex: Lexicon, folded: str, language: str) -> list[tuple[int, str
 
 @dataclass(frozen=True)
 class Signal:
-    kind: str  # entity | number | concept | conflict | date | citation | time
+    kind: str  # entity | number | concept | conflict | missing | date | citation | time
     label: str
     weight: float
 
@@ -403,7 +422,8 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
     for value in new["numbers"].keys() & old["numbers"].keys():
         mine, theirs = new["numbers"][value], old["numbers"][value]
         same = set(mine["concepts"]) & set(theirs["concepts"])
-        shared_counts |= same
+        if int(value) >= LARGE_NUMBER:
+            shared_counts |= same
         weight = LARGE_NUMBER_WEIGHT if int(value) >= LARGE_NUMBER else SMALL_NUMBER_WEIGHT
         if same:
             weight += SAME_COUNT_BONUS
@@ -430,6 +450,12 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
         if weight > 0:
             signals.append(Signal("concept", concept.label, weight))
 
+    for one, other in ((new, old), (old, new)) if not shared_counts else ():
+        for key, where in one["concepts"].items():
+            concept = lex.concept(key)
+            if where == HEAD and key not in other["concepts"] and concept and concept.weight >= EVENT_WEIGHT:
+                signals.append(Signal("missing", concept.label, -MISSING_EVENT_FACTOR * concept.weight))
+
     shared_dates = [d for d in new["dates"] if d in old["dates"]]
     date_weight = min(DATES_CAP, DATE_WEIGHT * len(shared_dates))
     if shared_dates:
@@ -442,6 +468,8 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
     hours = hours_apart(new.get("published"), old.get("published"))
     if hours is not None:
         time_weight = next((w for limit, w in TIME_WEIGHTS if hours <= limit), None)
+        if shared_counts and hours <= WINDOW_HOURS:
+            time_weight = max(time_weight or 0.0, 0.0)  # the same figure for the same thing, days later
         if time_weight is None:
             return float("-inf"), [Signal("time", f"{hours:.0f} h apart", 0.0)]
         signals.append(Signal("time", f"{_hours_label(hours)} apart", time_weight))
@@ -450,10 +478,11 @@ def compare(new: Mapping[str, Any], old: Mapping[str, Any], lexicon: Lexicon | N
 
 
 def _large_counts(features: Mapping[str, Any]) -> dict[str, str]:
-    """concept -> a figure counting it (>= LARGE_NUMBER), for spotting two articles that disagree."""
+    """concept -> an exact figure counting it (>= LARGE_NUMBER), for spotting two articles that disagree
+    ("about 2,500" and "2,030" do not: an estimate is not a claim)."""
     out: dict[str, str] = {}
     for value, entry in features["numbers"].items():
-        if int(value) >= LARGE_NUMBER:
+        if int(value) >= LARGE_NUMBER and not str(entry.get("label", "")).startswith("~"):
             for concept in entry["concepts"]:
                 out.setdefault(concept, f"{int(value):,}")
     return out
@@ -491,13 +520,16 @@ def _hours_label(hours: float) -> str:
 
 def explain(signals: Sequence[Mapping[str, Any]]) -> str:
     """One line a reader can check: "CSTO, Tokayev, 2,500 troops, cites BBC, 5 h apart"."""
-    order = {"citation": 0, "number": 1, "entity": 2, "concept": 3, "date": 4, "conflict": 5, "time": 6}
-    shown = [s for s in signals if s["kind"] == "time" or s["weight"] >= 0.5 or s["kind"] == "conflict"]
+    order = {"citation": 0, "number": 1, "entity": 2, "concept": 3, "date": 4, "conflict": 5, "missing": 6,
+             "time": 7}
+    shown = [s for s in signals if s["kind"] in ("time", "conflict", "missing") or s["weight"] >= 0.5]
     shown.sort(key=lambda s: (order.get(s["kind"], 9), -float(s["weight"])))
     parts = []
     for s in shown:
         if s["kind"] == "conflict":
             parts.append(f"differs on {s['label']}")
+        elif s["kind"] == "missing":
+            parts.append(f"only one reports {s['label']}")
         elif s["kind"] == "date":
             parts.append(f"same date {s['label']}")
         else:

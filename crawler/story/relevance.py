@@ -9,19 +9,28 @@ Indonesian terms their -nya/-lah/-kah/-pun forms; a trailing * in a term matches
 Score: for each distinct matched term, 3 if it is in the title, 2 if in the lead, 1 for its first body
 occurrence and 0.5 for each of up to three more. So the article about the story scores well above a
 min_score of a few points, while one that names the country once deep in the body stays below it.
+
+An active development lowers the bar (`ActiveDevelopments`): an article that meets a topic's any/all rules
+but scores under min_score still matches, at DEVELOPMENT_BAR times min_score, when it names at least
+DEVELOPMENT_NAMES of the places, people and organisations in the headlines of a development of that topic
+reported within DEVELOPMENT_ACTIVE_HOURS of it. The match records why ("reason").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
 from crawler.config import LanguageKeywords, TopicConfig
 from crawler.core.items import Article
+
+DEVELOPMENT_BAR = 0.5  # of min_score, for an article naming an active development's places and actors
+DEVELOPMENT_NAMES = 2  # distinct names it must share with the development's headlines
+DEVELOPMENT_ACTIVE_HOURS = 72.0  # a development is active this long after (and before) its latest report
 
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
@@ -45,6 +54,56 @@ class TopicMatch:
     topic: str
     score: float
     terms: list[str] = field(default_factory=list)
+    reason: str | None = None  # set when the match rests on an active development (the lowered bar)
+
+
+@dataclass(frozen=True)
+class ActiveDevelopment:
+    """A development of a topic, as relevance sees it: the names its headlines carry (entity key -> label,
+    crawler/story/developments.py keys) and when it was last reported."""
+
+    id: int
+    topic: str
+    names: Mapping[str, str]
+    last_reported_at: str | None = None
+
+
+class ActiveDevelopments:
+    """The developments active around an article, per topic; `names_of` gives an article's entity keys
+    (crawler/story/developments.py), computed only for articles that need the lowered bar."""
+
+    def __init__(self, developments: Iterable[ActiveDevelopment] | Callable[[], Iterable[ActiveDevelopment]],
+                 names_of: Callable[[Article], Mapping[str, float]]) -> None:
+        self._developments = developments
+        self._by_topic: dict[str, list[ActiveDevelopment]] | None = None
+        self.names_of = names_of
+
+    @property
+    def by_topic(self) -> dict[str, list[ActiveDevelopment]]:
+        """Loaded on first use: most articles never need the lowered bar, and then cost no query."""
+        if self._by_topic is None:
+            found = self._developments() if callable(self._developments) else self._developments
+            self._by_topic = {}
+            for development in found:
+                self._by_topic.setdefault(development.topic, []).append(development)
+        return self._by_topic
+
+    def reason(self, topic: str, article: Article, cache: dict[str, Mapping[str, float]]) -> str | None:
+        """Why `article` may match `topic` on the lowered bar, or None."""
+        candidates = self.by_topic.get(topic)
+        if not candidates:
+            return None
+        if "names" not in cache:
+            cache["names"] = self.names_of(article)
+        names = cache["names"]  # key -> weight; names that weigh nothing (the country itself) do not count
+        best: tuple[int, ActiveDevelopment, list[str]] | None = None
+        for development in candidates:
+            shared = [label for key, label in development.names.items() if names.get(key, 0.0) > 0]
+            if len(shared) >= DEVELOPMENT_NAMES and (best is None or len(shared) > best[0]):
+                best = (len(shared), development, shared)
+        if best is None:
+            return None
+        return f"active development {best[1].id}: names {', '.join(sorted(best[2])[:4])}"
 
 
 def fold(text: str) -> str:
@@ -141,7 +200,8 @@ class CompiledTopic:
     topic: TopicConfig
     languages: Mapping[str, _CompiledLanguage]
 
-    def evaluate(self, article: Article, fields: _Fields) -> TopicMatch | None:
+    def evaluate(self, article: Article, fields: _Fields, active: ActiveDevelopments | None = None,
+                 cache: dict[str, Mapping[str, float]] | None = None) -> TopicMatch | None:
         topic = self.topic
         if not topic.enabled or (topic.sources and article.source not in topic.sources):
             return None
@@ -157,9 +217,14 @@ class CompiledTopic:
             result = compiled.evaluate(fields)
             if result and (best is None or result[0] > best[0]):
                 best = result
-        if best is None or best[0] < topic.min_score:
+        if best is None:
             return None
-        return TopicMatch(topic=topic.name, score=best[0], terms=best[1])
+        if best[0] >= topic.min_score:
+            return TopicMatch(topic=topic.name, score=best[0], terms=best[1])
+        if active is None or best[0] < topic.min_score * DEVELOPMENT_BAR:
+            return None
+        reason = active.reason(topic.name, article, cache if cache is not None else {})
+        return TopicMatch(topic=topic.name, score=best[0], terms=best[1], reason=reason) if reason else None
 
 
 @lru_cache(maxsize=256)
@@ -168,13 +233,16 @@ def compile_topic(topic: TopicConfig) -> CompiledTopic:
     return CompiledTopic(topic, {k.language: _CompiledLanguage.build(k) for k in topic.keywords})
 
 
-def evaluate(article: Article, topics: Mapping[str, TopicConfig] | Iterable[TopicConfig]) -> list[TopicMatch]:
-    """The topics `article` matches (enabled ones only), each with its score and matched terms."""
+def evaluate(article: Article, topics: Mapping[str, TopicConfig] | Iterable[TopicConfig],
+             active: ActiveDevelopments | None = None) -> list[TopicMatch]:
+    """The topics `article` matches (enabled ones only), each with its score and matched terms; with
+    `active`, also those it meets on the bar an active development lowers (with the reason)."""
     values = topics.values() if isinstance(topics, Mapping) else topics
     fields = _fields(article)
     matches = []
+    cache: dict[str, Mapping[str, float]] = {}
     for topic in values:
-        match = compile_topic(topic).evaluate(article, fields)
+        match = compile_topic(topic).evaluate(article, fields, active, cache)
         if match is not None:
             matches.append(match)
     return matches

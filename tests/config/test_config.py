@@ -180,7 +180,7 @@ BAD = [
     ("[schedule]\ncron = \"61 * * * *\"\n", "schedule.cron: invalid cron expression '61 * * * *'"),
     ("[schedule]\ntimezone = \"Mars/Olympus\"\n", "schedule.timezone: unknown time zone 'Mars/Olympus'"),
     ("[sources.bbc.schedule]\ncron = \"* *\"\n", "sources.bbc.schedule.cron: invalid cron expression"),
-    ("[sources.cnn]\nenabled = true\n", "sources.cnn: unknown source"),
+    ("[sources.cnn]\nenabled = true\n", "sources.cnn.allowed_hosts: missing: cnn is not a built-in source"),
     ("[sources.bbc]\nfeeds = [\"feeds.bbci.co.uk/news/rss.xml\"]\n", "sources.bbc.feeds: not an http(s) URL"),
     ("[sources.liputan6]\nindex_url = \"https://www.liputan6.com/indeks/{yyyy}/{mm}?page={page}\"\n",
      "sources.liputan6.index_url: template lacks {dd}"),

@@ -35,12 +35,14 @@ def test_start_requests_follow_config_and_arguments() -> None:
     spider = _spider(Liputan6Spider, since="2022-01-06", until="2022-01-07", exhaustive="1",
                      tags="kazakhstan,kerusuhan-kazakhstan")
     urls = [r.url for r in _start(spider)]
+    feeds = ["https://feed.liputan6.com/rss/global", "https://feed.liputan6.com/rss/news",
+             f"{L6}/global/feed/rss", f"{L6}/news/feed/rss"]  # the packaged defaults
     assert urls == [
-        f"{L6}/tag/kazakhstan?page=1", f"{L6}/tag/kerusuhan-kazakhstan?page=1",
+        *feeds, f"{L6}/tag/kazakhstan?page=1", f"{L6}/tag/kerusuhan-kazakhstan?page=1",
         f"{L6}/indeks/2022/01/07?page=1", f"{L6}/indeks/2022/01/06?page=1"]
     # Without exhaustive=1 the date index is not walked: the cheap ways in only.
-    assert [r.url for r in _start(_spider(Liputan6Spider, since="2022-01-06", tags="kazakhstan"))] == [
-        f"{L6}/tag/kazakhstan?page=1"]
+    assert [r.url for r in _start(_spider(Liputan6Spider, since="2022-01-06", tags="kazakhstan",
+                                          feeds=""))] == [f"{L6}/tag/kazakhstan?page=1"]
     bbc = _start(_spider(BBCSpider))
     assert "https://feeds.bbci.co.uk/news/world/europe/rss.xml" in [r.url for r in bbc]
     assert not [r for r in bbc if "sitemaps" in r.url]  # sitemaps only when backfilling
@@ -95,3 +97,45 @@ def test_spiders_are_registered() -> None:
     loader = SpiderLoader.from_settings(get_project_settings())
     assert set(loader.list()) == {"liputan6", "bbc"}
     assert issubclass(loader.load("bbc"), scrapy.Spider)
+
+
+def _outlet_spider(table: str, **kwargs: Any) -> Any:
+    """The generic spider of an outlet configured by `table`, found by name as Scrapy finds it."""
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from crawler.config import load_config
+    from spiders.loader import SourceSpiderLoader
+
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "newswatch.toml"
+        path.write_text(table, encoding="utf-8")
+        config = load_config(path)
+    settings = {"NEWSWATCH_CONFIG_OBJECT": config, "SPIDER_MODULES": ["spiders"]}
+    cls = SourceSpiderLoader.from_settings(get_crawler(settings_dict=settings).settings).load("harian")
+    return _spider(cls, settings, **kwargs)
+
+
+def test_an_outlet_spider_starts_from_its_configured_ways_in() -> None:
+    base = ('[sources.harian]\nallowed_hosts = ["www.harian.example"]\n'
+            "article_url = '^/read/(?P<id>\\\\d+)/'\n")
+    spider = _outlet_spider(base + 'feeds = ["https://www.harian.example/rss"]\n'
+                            'listings = ["https://www.harian.example/dunia/page/{page}/"]\n'
+                            'sitemaps = ["https://www.harian.example/sitemap.xml"]\n')
+    assert spider.name == spider.source == "harian"
+    requests = _start(spider)
+    assert [r.url for r in requests] == ["https://www.harian.example/rss",
+                                         "https://www.harian.example/dunia/page/1/"]
+    assert requests[1].meta["nw_template"] == "https://www.harian.example/dunia/page/{page}/"
+    # The sitemap is walked on a backfill; the date index with exhaustive=1.
+    backfill = _outlet_spider(base + 'feeds = ["https://www.harian.example/rss"]\n'
+                              'sitemaps = ["https://www.harian.example/sitemap.xml"]\n'
+                              'index_url = "https://www.harian.example/indeks/{yyyy}-{mm}-{dd}?p={page}"\n',
+                              since="2022-01-06", until="2022-01-07", exhaustive="1")
+    assert [r.url for r in _start(backfill)] == [
+        "https://www.harian.example/rss", "https://www.harian.example/sitemap.xml",
+        "https://www.harian.example/indeks/2022-01-07?p=1", "https://www.harian.example/indeks/2022-01-06?p=1"]
+    # A date index that is the only way in is read on every crawl (today's page).
+    index_only = _outlet_spider(base + 'index_url = "https://www.harian.example/indeks/{yyyy}-{mm}-{dd}?p={page}"\n')
+    (today,) = _start(index_only)
+    assert today.url.startswith("https://www.harian.example/indeks/") and today.meta["nw_kind"] == "index"

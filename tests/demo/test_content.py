@@ -8,7 +8,7 @@ import re
 import pytest
 
 from crawler.config import load_config
-from crawler.demo import DemoSite, bbc_pages, liputan6_pages, load_articles
+from crawler.demo import DemoSite, bbc_pages, liputan6_pages, load_articles, outlet_pages
 from crawler.demo.catalog import CatalogError, DemoArticle, last_step
 from crawler.extract.pages import parse_article
 from crawler.extract.urls import article_id_for, canonical_url
@@ -30,6 +30,8 @@ def _page(article: DemoArticle, mobile_host: bool = False) -> str:
     related = [a for a in SITE.articles(article.site) if a.id != article.id]
     if article.site == "liputan6":
         return liputan6_pages.article_page(article, related, mobile_host)
+    if article.site == "caspian":
+        return outlet_pages.article_page(article, related)
     return bbc_pages.article_page(article, related)
 
 
@@ -125,7 +127,7 @@ def test_the_layouts_differ_as_the_real_ones_do() -> None:
     assert "__NEXT_DATA__" not in blocks and 'data-component="text-block"' in blocks
 
 
-@pytest.mark.parametrize("site", ["liputan6", "bbc"])
+@pytest.mark.parametrize("site", ["liputan6", "bbc", "caspian"])
 def test_the_default_topic_keeps_the_story_and_rejects_the_rest(site: str) -> None:
     topics = load_config(None).topics
     for article in (a.at(last_step()) for a in load_articles(site)):

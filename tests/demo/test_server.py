@@ -26,6 +26,11 @@ PAGES = [
     "https://www.bbc.co.uk/news/articles/c3g5vx0l2k8o",
     "https://www.bbc.com/sitemaps/https-index-com-news.xml",
     "https://feeds.bbci.co.uk/news/world/asia/rss.xml",
+    "https://feed.liputan6.com/rss/global",
+    "https://www.liputan6.com/news/feed/rss",
+    "https://www.caspian-courier.example/feeds/region.atom",
+    "https://www.caspian-courier.example/region/page/1/",
+    "https://www.caspian-courier.example/region/2022/01/06/russian-led-troops-land-in-kazakhstan-100245/",
 ]
 
 

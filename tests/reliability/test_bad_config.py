@@ -25,7 +25,10 @@ BAD_CONFIGS: dict[str, tuple[str, str]] = {
     "out of range": ("[crawl]\nconcurrent_requests_per_domain = 0\n", "crawl.concurrent_requests_per_domain"),
     "invalid cron": ('[schedule]\ncron = "61 * * * *"\n', "schedule.cron"),
     "invalid cron, a source's": ('[sources.bbc.schedule]\ncron = "every day"\n', "sources.bbc.schedule.cron"),
-    "unknown source": ("[sources.cnn]\nenabled = true\n", "sources.cnn"),
+    "a source without code, without hosts": ("[sources.cnn]\nenabled = true\n", "sources.cnn.allowed_hosts"),
+    "an outlet's bad article pattern": (
+        '[sources.cnn]\nallowed_hosts = ["edition.cnn.com"]\nfeeds = ["https://edition.cnn.com/rss"]\n'
+        "article_url = '^/(?P<id>[0-9]+'\n", "sources.cnn.article_url"),
     "unknown source in a topic": ('[topics.kazakhstan-unrest]\nsources = ["cnn"]\n',
                                   "topics.kazakhstan-unrest.sources"),
     "unknown topic in a subscription": ('[[subscriptions]]\nto = ["desk@example.org"]\ntopics = ["sport"]\n',

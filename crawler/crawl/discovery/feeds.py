@@ -45,11 +45,13 @@ def looks_like_feed(body: bytes) -> bool:
 
 
 def _entry_date(entry: Any) -> datetime | None:
+    """The entry's latest date: an Atom entry's <updated> after its <published> says the article changed,
+    which is what the incremental crawl asks a listing (RSS pubDate is one date either way)."""
     # feedparser normalises to UTC struct_time; the raw string keeps the stated offset, so prefer it.
-    for key in ("published", "updated", "created"):
-        parsed = parse_date(entry.get(key))
-        if parsed is not None:
-            return parsed
+    stated = [parsed for key in ("published", "updated", "created")
+              if (parsed := parse_date(entry.get(key))) is not None]
+    if stated:
+        return max(stated)
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if isinstance(value, time.struct_time):

@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 from crawler.core.errors import NoArticleError
 from crawler.core.items import Article, Image
 from crawler.extract.pages.titles import final_title
-from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of
+from crawler.extract.urls import article_id_for, canonical_url, host_of, names_this_page, site_of
 
 # XHTML pages open with an XML declaration; lxml refuses one naming an encoding in an already decoded str.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
@@ -244,8 +244,10 @@ class ArticlePage:
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD object on the page, @graph members flattened; malformed blocks are skipped."""
         found: list[dict[str, Any]] = []
+        # Liputan6's current desktop page holds its JSON-LD in script#rich-card, whatever its type says.
         scripts = [el for el in self.tree.getroottree().getroot().iter("script")
-                   if el.get("type") == "application/ld+json"]
+                   if (el.get("type") or "").split(";")[0].strip().lower() == "application/ld+json"
+                   or el.get("id") == "rich-card"]
         for raw in (text for el in scripts for text in el.xpath("text()")):
             try:
                 data = load_json(raw)
@@ -294,7 +296,8 @@ class ArticlePage:
         if link and link.startswith(("http://", "https://")):
             site = site_of(link)
             same_site = site is not None and site == site_of(self.url_given)
-            if same_site or host_of(link) == host_of(self.url_given):
+            ours = same_site or host_of(link) == host_of(self.url_given)
+            if ours and names_this_page(link, self.url_given):  # never another article's address
                 return canonical_url(link)
         return canonical_url(self.url_given)
 
@@ -341,6 +344,10 @@ class ArticlePage:
 
     def source_name(self) -> str:
         return self.source
+
+    def explain(self) -> str:
+        """How this page's body was found, for `newswatch extract --explain`."""
+        return f"{self.source} page parser ({type(self).__name__}): the site's own layout rules"
 
     def to_article(self) -> Article:
         paragraphs = [p for p in self.paragraphs() if p.strip()]

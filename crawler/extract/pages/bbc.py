@@ -27,7 +27,7 @@ from crawler.extract.pages import bbc_blocks
 from crawler.extract.pages.base import ArticlePage, iso_datetime
 from crawler.extract.pages.bbc_blocks import EmbeddedArticle
 from crawler.extract.pages.text import fragment, iter_paragraphs, normalize_space
-from crawler.extract.urls import bbc_article_id, canonical_url, site_of
+from crawler.extract.urls import bbc_article_id, canonical_url, names_this_page, site_of
 
 SITE = "bbc"
 
@@ -125,7 +125,7 @@ class BbcArticlePage(ArticlePage):
     @cached_property
     def _url(self) -> str:
         link = self.canonical_link()
-        if link and site_of(link) == SITE and bbc_article_id(link):
+        if link and site_of(link) == SITE and bbc_article_id(link) and names_this_page(link, self.url_given):
             return canonical_url(link)
         return canonical_url(self.url_given)
 

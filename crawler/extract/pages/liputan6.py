@@ -73,6 +73,10 @@ PUBLISHED_TIME_SELECTORS: tuple[Selector, ...] = (
 )
 SHORT_DESCRIPTION: Selector = (None, "article-short-desc")
 READ_CONTAINER: Selector = (None, "article-content-body")
+# The current desktop page as public parsers read it: the sections (`article-content-body__item-page`) sit in
+# `read-page--content`, with no `article-content-body` around them, and a #related-news block at the end.
+READ_CONTENT: Selector = ("div", "read-page--content")
+READ_CONTENT_SECTION: Selector = ("div", "article-content-body__item-page")
 DESKTOP_2016_CONTAINER: Selector = (None, "read-page__content-body")
 MOBILE_GALLERY: Selector = (None, "article-gallery-slider__item")
 DESKTOP_GALLERY: Selector = ("figure", "read-page--photo-gallery--item")
@@ -91,7 +95,7 @@ FURNITURE_SELECTOR = ", ".join((
     "[id*='gpt-ad']", "[id*='revive-ad']", "[id*='ScriptRoot']", "[id^='dablewidget']", "[data-info='ad']",
     ".article-ad", ".advertisement-placeholder", ".advertisement-text", ".seamless-ads", "ins",
     # related-link widgets
-    ".baca-juga", ".baca-juga-collections", ".related-articles", ".relateds",
+    ".baca-juga", ".baca-juga-collections", ".related-articles", ".relateds", "#related-news",
     # the page counter between sections ("2 dari 5 halaman", "Scroll down"), overlays and "Lanjutkan Membaca"
     ".article-content-body__break", ".article-content-body__item-break", ".article-content-body__item-index",
     ".article-content-body__item-overlay", ".article-content-body__load-more",
@@ -504,12 +508,19 @@ def images_in(root: Any) -> list[Image]:
     return images
 
 
+def read_page_content(page: Liputan6Page) -> list[Any]:
+    """The `read-page--content` boxes that hold the current desktop's sections (the 2016 desktop layout has a
+    `read-page--content` too, around a different body)."""
+    sections = page.find(READ_CONTENT_SECTION)
+    return [box for box in page.find(READ_CONTENT) if ClassIndex.under(sections, [box])]
+
+
 class Liputan6ReadPage(Liputan6Page):
     """Mobile and current desktop article pages: `article-content-body`, one container per section."""
 
     @cached_property
     def container(self) -> Any | None:
-        found = self.find(READ_CONTAINER)
+        found = self.find(READ_CONTAINER) or read_page_content(self)
         return found[0] if found else None
 
     @cached_property
@@ -628,7 +639,7 @@ def page_for(url: str, html: str) -> ArticlePage | None:
     if not base.is_article_page():
         return Liputan6NonArticlePage(url, html) if is_liputan6_template(base) else None
     page: Liputan6Page
-    has_text_body = bool(base.find(READ_CONTAINER))
+    has_text_body = bool(base.find(READ_CONTAINER) or read_page_content(base))
     has_mobile_gallery = bool(base.find(MOBILE_GALLERY))
     has_gallery = has_mobile_gallery or bool(base.find(DESKTOP_GALLERY))
     if (base.kind() == "photo" and has_gallery) or (not has_text_body and has_mobile_gallery):

@@ -21,7 +21,7 @@ def test_one_event_goes_to_the_mail_and_to_every_channel(world: World, hooks: We
     posted = hooks.received("/desk")[0].json
     assert posted["title"] == "New: Kerusuhan di Almaty, laporan 1"
     message = posted["message"]
-    assert "Liputan6 · 2022-01-02 03:00 (UTC, UTC+00:00)" in message
+    assert "Liputan6 · 2022-01-02 03:00 UTC+00:00" in message
     assert "Matched: Kazakhstan, Almaty" in message
     assert message.endswith("https://www.liputan6.com/global/read/4850001/kazakhstan-1")
     form = hooks.received("/form")[0].form
@@ -102,3 +102,19 @@ def test_the_baseline_backlog_digest_goes_to_a_channel_too(world: World, hooks: 
     report = deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
     assert (report.sent, report.messages) == (2, 1)
     assert hooks.received("/desk")[0].json["title"] == "2 new article(s) on kazakhstan-unrest (backlog)"
+
+
+def test_preview_writes_channel_messages_beside_the_mails_without_sending(world: World,
+                                                                          hooks: WebhookReceiver) -> None:
+    from crawler.notify.delivery import preview
+
+    world.configure(subscriptions=[{"to": [READER], "channels": [f"{hooks.base()}/desk"]}])
+    world.settled()
+    world.run("liputan6", [article(1)], T0)
+    written = preview(world.store, world.config, world.root / "preview", now=T0 + timedelta(minutes=10))
+    assert sorted(p.name.split("-", 1)[1] for p in written) == ["immediate-json.chat.txt",
+                                                                f"immediate-{READER}.eml"]
+    chat = next(p for p in written if p.suffix == ".txt").read_text(encoding="utf-8")
+    assert chat.startswith(f"To: {hooks.base()}/desk\nFormat: text\n"
+                           "Title: New: Kerusuhan di Almaty, laporan 1\n")
+    assert hooks.received() == [] and world.server.received() == []

@@ -1,4 +1,5 @@
-"""A small newswatch installation for delivery tests: a real config file, a real SQLite file, real runs.
+"""A small newswatch installation for delivery tests: a real config file, a real database (SQLite or
+PostgreSQL), real runs.
 
 Articles are saved through Store.save_article with the product's change classifier, crawl runs through
 start_run/finish_run, so the outbox holds exactly what a crawl would leave there. Titles and bodies are short
@@ -46,11 +47,11 @@ def article(n: int, *, source: str = "liputan6", title: str | None = None,
 
 
 class World:
-    def __init__(self, root: Path, server: LoopbackSmtpServer) -> None:
+    def __init__(self, root: Path, server: LoopbackSmtpServer, db_url: str | None = None) -> None:
         self.root = root
         self.server = server
         self.db_path = root / "news.db"
-        self.db_url = f"sqlite:///{self.db_path}"
+        self.db_url = db_url or f"sqlite:///{self.db_path}"
         self.config_path = root / "newswatch.toml"
         self._store: Store | None = None
         self.configure()
@@ -59,8 +60,9 @@ class World:
 
     def configure(self, subscriptions: Sequence[Mapping[str, Any]] | None = None,
                   alerts: Mapping[str, Any] | None = None, health: Mapping[str, Any] | None = None,
-                  smtp: Mapping[str, Any] | None = None) -> Config:
-        """Write the config file (subscriptions default to one immediate reader) and load it."""
+                  smtp: Mapping[str, Any] | None = None, extra: str = "") -> Config:
+        """Write the config file (subscriptions default to one immediate reader) and load it. `extra` is
+        TOML put before the subscriptions (e.g. a [topics.NAME] table)."""
         subs = [{"to": [READER], "topics": [TOPIC]}] if subscriptions is None else subscriptions
         smtp_values = {"host": self.server.host, "port": self.server.port, "security": "none",
                        "username": TEST_USERNAME, "password_env": PASSWORD_ENV, "timeout": 10.0,
@@ -72,6 +74,8 @@ class World:
         lines += ["", "[alerts]"] + [f"{k} = {toml_value(v)}" for k, v in alert_values.items()]
         if health:
             lines += ["", "[alerts.health]"] + [f"{k} = {toml_value(v)}" for k, v in health.items()]
+        if extra:
+            lines += ["", extra.strip()]
         for sub in subs:
             lines += ["", "[[subscriptions]]"] + [f"{k} = {toml_value(v)}" for k, v in sub.items()]
         self.config_path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,106 @@
+"""The generic extractor's choice among candidates by agreement, and `newswatch extract --explain`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.extract.pages.candidates import CLOSE_ENOUGH, agreement, choose, shingles
+from tests.conftest import shared_path
+
+STORY = [
+    "Thousands gathered in the main square of Almaty on Tuesday as protests over fuel prices spread.",
+    "Officials said the price cap on liquefied gas would be restored for the next six months.",
+    "Internet access was cut across the country late on Wednesday, according to the monitoring group.",
+]
+HEADLINES = [
+    "Ten things to do this weekend in the city",
+    "Celebrity chef opens a new restaurant downtown",
+    "Stocks close higher after a volatile session",
+    "Local team wins the cup in a penalty shoot-out",
+]
+
+
+def never() -> list[str]:
+    raise AssertionError("the third candidate must not be computed when the first two agree")
+
+
+def test_agreement_is_shingle_f1() -> None:
+    text = " ".join(STORY)
+    assert agreement(shingles(text), shingles(text)) == 1.0
+    assert agreement(shingles(text), shingles(" ".join(HEADLINES))) == 0.0
+    assert agreement(shingles(text), set()) == 0.0
+    half = agreement(shingles(STORY[0]), shingles(" ".join(STORY[:2])))
+    assert 0.4 < half < 0.8
+
+
+def test_the_two_that_agree_outvote_a_list_of_headlines() -> None:
+    # The preferred extractor went wrong (a "trending" box); the two others found the story.
+    choice = choose(("trafilatura", lambda: HEADLINES), ("trafilatura-precision", lambda: STORY[:2]),
+                    ("readability", lambda: STORY))
+    # The two story candidates agree with each other alike; of equals, the earlier (preferred) one wins.
+    assert choice.winner is not None and choice.winner.name == "trafilatura-precision"
+    assert choice.winner.lines == STORY[:2]
+    assert "highest agreement" in choice.reason
+    assert choice.candidates[1].score == choice.candidates[2].score > 0.3
+    assert [c.name for c in choice.candidates] == ["trafilatura", "trafilatura-precision", "readability"]
+    assert choice.candidates[0].score == 0.0
+
+
+def test_close_agreement_of_the_first_two_skips_the_third() -> None:
+    choice = choose(("trafilatura", lambda: STORY), ("trafilatura-precision", lambda: list(STORY)),
+                    ("readability", never))
+    assert choice.winner is not None and choice.winner.name == "trafilatura"
+    assert f">= {CLOSE_ENOUGH}" in choice.reason
+    assert len(choice.candidates) == 2
+
+
+def test_ties_and_lone_candidates_go_to_the_preferred_or_the_only_one() -> None:
+    tie = choose(("trafilatura", lambda: STORY), ("trafilatura-precision", lambda: []),
+                 ("readability", lambda: STORY[:1]))
+    assert tie.winner is not None and tie.winner.name == "trafilatura"
+    lone = choose(("trafilatura", lambda: []), ("trafilatura-precision", lambda: []),
+                  ("readability", lambda: STORY))
+    assert lone.winner is not None and lone.winner.name == "readability"
+    assert lone.reason == "the only candidate with a body"
+    none = choose(("trafilatura", lambda: []), ("trafilatura-precision", lambda: []), ("readability", list))
+    assert none.winner is None
+    assert "chose none: no extractor found a body" in none.explain()
+
+
+PAGE = """<!doctype html><html lang="en"><head><title>Protests reach Aktau</title></head><body>
+<nav><a href="/">Home</a></nav><article><h1>Protests reach Aktau</h1>
+<p>{0}</p><p>{1}</p><p>{2}</p></article>
+<aside><h2>Trending</h2><ul>{3}</ul></aside></body></html>"""
+
+
+def test_extract_explain_names_the_winner_for_a_generic_page(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE.format(*STORY, "".join(f"<li><a href='/x'>{h}</a></li>" for h in HEADLINES)),
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", "--explain", "--url", "https://news.example.org/a/1",
+                                      str(page)], obj={})
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("generic extractor: candidates: trafilatura (")
+    assert "chose trafilatura" in result.stderr
+    assert "Aktau" in result.stdout and "Trending" not in result.stdout
+
+
+def test_extract_explain_names_the_site_parser() -> None:
+    path = shared_path("fixtures/liputan6/m_global_read_4464894__m.liputan6-detail.html")
+    result = CliRunner().invoke(cli, ["extract", "--explain", str(path)], obj={})
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("liputan6 page parser (")
+
+
+def test_a_page_without_an_article_explains_and_fails(tmp_path: Path) -> None:
+    page = tmp_path / "home.html"
+    page.write_text("<html><body><nav><a href='/a'>World</a></nav></body></html>", encoding="utf-8")
+    args = ["extract", "--explain", "--url", "https://news.example.org/", str(page)]
+    result = CliRunner().invoke(cli, args, obj={})
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("generic extractor: candidates:") and "chose" in lines[0]
+    assert "no article" in lines[-1].lower()
