@@ -28,7 +28,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.core.errors import InputError, NoArticleError
-from crawler.crawl.configured import read_config
+from crawler.crawl.configured import crawl_settings, read_config
 from crawler.crawl.discovery import dates
 from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, parse_feed
 from crawler.crawl.discovery.filters import Prefilter, load_prefilter
@@ -90,9 +90,13 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         """The config's [crawl] values (user agent, delay, concurrency, timeout, size cap, retries, robots)
-        at project priority: over settings.py, under `-s` and the newswatch command line."""
+        that the config file or the environment set, over settings.py and under `-s`.
+
+        At spider priority, not project: `scrapy crawl` updates the crawler's settings with the project
+        settings again after this (equal priority replaces), which silently restored settings.py's values.
+        """
         super().update_settings(settings)
-        settings.setdict(read_config(settings).crawl.scrapy_settings(), priority="project")
+        settings.setdict(crawl_settings(read_config(settings)), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:

@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from crawler.config import Config, load_config
+from crawler.cli.configuring import load
+from crawler.config import Config
 from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError, InputError, NewswatchError
 from crawler.notify import channels
@@ -59,7 +60,7 @@ def alerts() -> None:
                    "${file:PATH}).")
 def test_command(config_path: str | None, db_url: str | None, to: str) -> None:
     """Send a test message: an e-mail through the configured SMTP server, or a chat/webhook message."""
-    config = load_config(config_path)
+    config = load(config_path)
     if channels.is_channel(to):
         _test_channel(config, to)
         return
@@ -94,7 +95,7 @@ def _test_channel(config: Config, url: str) -> None:
               default=DEFAULT_PREVIEW_DIR, show_default=True, help="Directory for the .eml files.")
 def preview_command(config_path: str | None, db_url: str | None, out_dir: Path) -> None:
     """Write the next pending alert e-mails as .eml files, without sending or changing anything."""
-    config = load_config(config_path)
+    config = load(config_path)
     with opened(config, db_url) as store:
         try:
             written = preview(store, config, out_dir)
@@ -109,7 +110,7 @@ def preview_command(config_path: str | None, db_url: str | None, out_dir: Path) 
 @common_options
 def deliver_command(config_path: str | None, db_url: str | None) -> None:
     """Send the alerts that are due now (what the watch daemon does after each crawl)."""
-    config = load_config(config_path)
+    config = load(config_path)
     channels.check_channels(config)  # a channel's missing secret: one line now, not a retry per alert
     with opened(config, db_url) as store:
         report = deliver(store, config)

@@ -26,7 +26,8 @@ from typing import Any
 import click
 
 from crawler.cli import logs
-from crawler.config import KNOWN_SOURCES, Config, load_config
+from crawler.cli.configuring import load
+from crawler.config import KNOWN_SOURCES, Config
 from crawler.core.errors import NewswatchError
 from crawler.crawl.routing import parse_routes
 from crawler.crawl.runner import INTERRUPTED_BY, CrawlOutcome, run_crawls_blocking
@@ -165,7 +166,7 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
                   exhaustive: bool, timeout: float | None, raw_settings: tuple[str, ...],
                   log_file: Path | None) -> None:
     """Crawl once now and store what is new; a summary per source at the end."""
-    config = load_config(config_path)
+    config = load(config_path)
     names = choose_sources(config, sources)
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     refuse_future(since_day, "--since")

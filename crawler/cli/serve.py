@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from crawler.cli.alerts import common_options
-from crawler.config import Config, load_config
+from crawler.cli.configuring import load
+from crawler.config import Config
 from crawler.core.errors import InputError
 from storage.coverage import CoverageReader
 
@@ -87,7 +88,7 @@ def serve(config_path: str | None, db_url: str | None, host: str, port: int) -> 
 
     _Server = _server_class()
 
-    config = load_config(config_path)
+    config = load(config_path)
     reader = _reader(config, db_url)
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
@@ -115,7 +116,7 @@ def report(config_path: str | None, db_url: str | None, topic: str, out_path: Pa
     """Write one self-contained HTML report of a topic: timeline, first reports, revisions, articles."""
     from crawler.web.report import render_report
 
-    config = load_config(config_path)
+    config = load(config_path)
     reader = _reader(config, db_url)
     try:
         html = render_report(reader, topic, description=_topics(config).get(topic, ""))

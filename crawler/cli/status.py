@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from crawler.cli.alerts import common_options, opened
-from crawler.config import Config, load_config
+from crawler.cli.configuring import load
+from crawler.config import Config
 from crawler.monitor.health import ARTICLES_STORED, articles_found
 from crawler.monitor.metrics import channel_of
 from storage import CrawlRun, HealthState, Store
@@ -145,7 +146,7 @@ def render(data: dict[str, Any]) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(config_path: str | None, db_url: str | None, fmt: str) -> None:
     """Show each source's last and next run, crawl health, the alert outbox and subscriptions."""
-    config = load_config(config_path)
+    config = load(config_path)
     with opened(config, db_url) as store:
         data = gather(store, config, datetime.now(UTC))
     if fmt == "json":

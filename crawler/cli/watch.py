@@ -19,8 +19,8 @@ import sys
 import click
 
 from crawler.cli import logs
+from crawler.cli.configuring import load
 from crawler.cli.crawl import choose_sources, parse_settings, route_pairs
-from crawler.config import load_config
 from crawler.core.errors import NewswatchError
 from crawler.monitor.watch import WatchOptions, run_watch
 from crawler.notify.channels import check_channels
@@ -55,7 +55,7 @@ def watch_command(ctx: click.Context, config_path: str | None, db_url: str | Non
                   sources: tuple[str, ...], once: bool, raw_settings: tuple[str, ...],
                   metrics_port: int | None, metrics_address: str) -> None:
     """Crawl every source on its schedule and send the alerts, until stopped (or once with --once)."""
-    config = load_config(config_path)
+    config = load(config_path)
     check_channels(config)  # every channel's secrets present and URL accepted: at start, not at 3 a.m.
     names = tuple(choose_sources(config, sources)) if sources else ()
     if not sources:

@@ -1,41 +1,53 @@
-"""Configuration: packaged defaults (crawler/config/defaults.toml), the user's TOML file over them.
+"""The configuration tree: one typed pydantic model per section, validated strictly.
 
-Everything is validated before anything runs. A problem is reported as one line naming the file the value came
-from and its dotted key: ``newswatch.toml: schedule.cron: invalid cron expression ...`` (a ConfigError).
-The result is a tree of frozen dataclasses; the SMTP password is never part of it (see Config.smtp_password).
+Each section is a frozen pydantic dataclass (so it is hashable, positional construction keeps working and
+`dataclasses.asdict` sees it). The values themselves live in `defaults.toml` with their documentation; a key
+the defaults file sets has no Python default here, so there is one place to read and change a default.
+Loading, layering and the one-line error messages are in `crawler/config/loader.py`.
+
+Scalars are strict (the TOML `1` is not `true`, `"5"` is not a number); lists become tuples. A check that
+spans sections (a topic naming an unknown source) raises KeyedProblem with the full dotted key, because
+pydantic would only know the root's location.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import hashlib
 import json
 import os
 import re
-import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from crawler.config import outlets
 from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError
 
-ENV_CONFIG = "NEWSWATCH_CONFIG"
-ENV_DB = "NEWSWATCH_DB"
-LOCAL_CONFIG = "newswatch.toml"
 KNOWN_SOURCES = outlets.BUILTIN_SOURCES  # sources with code; any other [sources.NAME] is an outlet
 # Part of Config.topics_fingerprint: bump it when relevance.py changes how topics are evaluated, so stored
 # verdicts are re-evaluated just as after an edit of a topic.
 TOPIC_RULES_VERSION = 2  # 2: an active development lowers the bar (story/relevance.py)
+DEFAULTS_LABEL = "defaults.toml"
 
-_DEFAULTS_LABEL = "defaults.toml"
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -43,53 +55,189 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
-T = TypeVar("T")
-Key = tuple[str | int, ...]
+# Every section: unknown keys rejected, frozen (hashable), validated on construction.
+SECTION = ConfigDict(extra="forbid")
+
+
+class KeyedProblem(Exception):
+    """A problem found above the section it concerns; `key` is the full dotted key as a tuple.
+
+    Not a ValueError on purpose: pydantic lets it through unchanged, so the loader can name the right key.
+    """
+
+    def __init__(self, key: tuple[str | int, ...], problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
+        self.problem = problem
+
+
+def invalid(problem: str) -> PydanticCustomError:
+    """A validation error whose text is `problem` as it stands (no "Value error, " prefix)."""
+    return PydanticCustomError("newswatch", problem)
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise invalid("must not be empty")
+    return value
+
+
+def _checked_url(url: str) -> str:
+    """An absolute http(s) URL whose host and port parse (port 99999 does not)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise invalid(f"not a valid URL (bad port): {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise invalid(f"not an http(s) URL: {url!r}")
+    if port == 0:
+        raise invalid(f"not a valid URL (port 0): {url!r}")
+    return url
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise invalid(f"not an email address: {value!r}")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _cron(value: str | None) -> str | None:
+    if not value:
+        return None
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise invalid(f"invalid cron expression {value!r}: {exc}") from None
+    return value
+
+
+def base_dir(info: ValidationInfo) -> Path:
+    """What relative paths are relative to: the user file's directory (the loader passes it), else here."""
+    given = (info.context or {}).get("base_dir")
+    return Path(given) if given is not None else Path.cwd()
+
+
+def _empty_is_none(value: Any) -> Any:
+    """The defaults file writes "no value" as "" (TOML has no null): read it as None."""
+    return None if value == "" else value
+
+
+Str = Annotated[str, Strict()]
+Text = Annotated[str, Strict(), AfterValidator(_non_empty)]
+Int = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]
+Bool = Annotated[bool, Strict()]
+Url = Annotated[str, Strict(), AfterValidator(_checked_url)]
+Email = Annotated[str, Strict(), AfterValidator(_email)]
+TimeZone = Annotated[str, Strict(), AfterValidator(_timezone)]
+Cron = Annotated[Str | None, BeforeValidator(_empty_is_none), AfterValidator(_cron)]
+OptionalStr = Annotated[Str | None, BeforeValidator(_empty_is_none)]
+Day = Annotated[date | None, Strict(), BeforeValidator(lambda v: v.date() if isinstance(v, datetime) else v)]
+Terms = tuple[Text, ...]
+# Set by the loader from the table's key, never written in the file (hidden from the JSON Schema).
+Injected = SkipJsonSchema[str]
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The configuration tree
+# Sections
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class StorageConfig:
-    url: str
+    url: Str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except ArgumentError:
+            raise invalid(f"not a database URL: {url!r}") from None
+        return url
 
 
-@dataclass(frozen=True)
+# crawl key -> the Scrapy setting it stands for (crawler/crawl/settings.py defines each of them).
+SCRAPY_SETTING_OF = {
+    "user_agent": "USER_AGENT",
+    "download_delay": "DOWNLOAD_DELAY",
+    "concurrent_requests_per_domain": "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "autothrottle": "AUTOTHROTTLE_ENABLED",
+    "timeout": "DOWNLOAD_TIMEOUT",
+    "max_response_size": "DOWNLOAD_MAXSIZE",
+    "retry_times": "RETRY_TIMES",
+    "obey_robots": "ROBOTSTXT_OBEY",
+}
+
+
+@dataclass(frozen=True, config=SECTION)
 class CrawlConfig:
-    user_agent: str
-    download_delay: float
-    concurrent_requests_per_domain: int
-    autothrottle: bool
-    timeout: float
-    max_response_size: int
-    retry_times: int
-    recheck_window_hours: float
-    obey_robots: bool
+    user_agent: Str
+    download_delay: Annotated[Number, Field(ge=0)]
+    concurrent_requests_per_domain: Annotated[Int, Field(ge=1, le=2)]
+    autothrottle: Bool
+    timeout: Annotated[Number, Field(ge=1)]
+    max_response_size: Annotated[Int, Field(ge=1024)]
+    retry_times: Annotated[Int, Field(ge=0, le=10)]
+    recheck_window_hours: Annotated[Number, Field(ge=0)]
+    obey_robots: Bool
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        if not value.strip() or not ("@" in value or "http" in value):
+            raise invalid("must name the tool and a contact (an email address or URL)")
+        return value
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings these values stand for."""
-        return {
-            "USER_AGENT": self.user_agent,
-            "DOWNLOAD_DELAY": self.download_delay,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrent_requests_per_domain,
-            "AUTOTHROTTLE_ENABLED": self.autothrottle,
-            "DOWNLOAD_TIMEOUT": self.timeout,
-            "DOWNLOAD_MAXSIZE": self.max_response_size,
-            "RETRY_TIMES": self.retry_times,
-            "ROBOTSTXT_OBEY": self.obey_robots,
-        }
+        return {setting: getattr(self, key) for key, setting in SCRAPY_SETTING_OF.items()}
 
 
-@dataclass(frozen=True)
+def _language(value: str | None) -> str | None:
+    if value and not _LANGUAGE.match(value):
+        raise invalid("a language is a lower-case ISO 639 code ('id', 'en')")
+    return value
+
+
+def _host_name(value: str) -> str:
+    if not _HOST.match(value) or value.startswith("*."):
+        raise invalid(f"not a host name: {value!r}")
+    return value.lower()
+
+
+@dataclass(frozen=True, config=SECTION)
 class Schedule:
     """When a source is crawled: every interval_minutes, or on a crontab line (exactly one is set)."""
 
-    interval_minutes: int | None
-    cron: str | None
-    jitter_seconds: int
-    timezone: str
+    interval_minutes: Annotated[Int | None, Field(ge=1)] = None
+    cron: Cron = None
+    jitter_seconds: Annotated[Int, Field(ge=0)] = 0
+    timezone: TimeZone = "UTC"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_of(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = dict(data)
+            if _empty_is_none(data.get("cron")):
+                data["interval_minutes"] = None  # a cron line replaces the interval
+            elif data.get("interval_minutes") is None:
+                raise KeyedProblem(("schedule",), "set interval_minutes or cron")
+        return data
 
     def trigger(self) -> Any:
         """An APScheduler 3 trigger for this schedule."""
@@ -105,37 +253,84 @@ class Schedule:
         return IntervalTrigger(minutes=self.interval_minutes or 0, jitter=jitter, timezone=tz)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class ScheduleOverride:
-    interval_minutes: int | None = None
-    cron: str | None = None
-    jitter_seconds: int | None = None
+    """A source's own schedule keys; each one left out is taken from [schedule]."""
+
+    interval_minutes: Annotated[Int | None, Field(ge=1)] = None
+    cron: Cron = None
+    jitter_seconds: Annotated[Int | None, Field(ge=0)] = None
 
 
-@dataclass(frozen=True)
+def _template(fields: tuple[str, ...]) -> Any:
+    def check(template: str | None) -> str | None:
+        if not template:
+            return None
+        sample = {f: "1" for f in fields}
+        try:
+            filled = template.format(**sample)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise invalid(f"bad template (allowed fields: {', '.join('{' + f + '}' for f in fields)}): "
+                          f"{exc}") from None
+        missing = [f for f in fields if "{" + f + "}" not in template]
+        if missing:
+            raise invalid(f"template lacks {{{missing[0]}}}")
+        _checked_url(filled)
+        return template
+
+    return AfterValidator(check)
+
+
+@dataclass(frozen=True, config=SECTION)
 class SourceConfig:
-    name: str
-    enabled: bool
-    allowed_hosts: tuple[str, ...]
-    feeds: tuple[str, ...]
-    sitemaps: tuple[str, ...]
-    index_url: str | None  # template with {yyyy} {mm} {dd} {page}
-    tag_url: str | None  # template with {slug} {page}
-    tags: tuple[str, ...]
-    topic_pages: tuple[str, ...]
-    max_pages: int
-    backfill_since: date | None
-    backfill_until: date | None
-    schedule: ScheduleOverride
+    name: Injected
+    enabled: Bool
+    allowed_hosts: tuple[Annotated[Str, AfterValidator(_host_name)], ...]
+    feeds: tuple[Url, ...]
+    sitemaps: tuple[Url, ...]
+    index_url: Annotated[OptionalStr, _template(("yyyy", "mm", "dd", "page"))]  # {yyyy} {mm} {dd} {page}
+    tag_url: Annotated[OptionalStr, _template(("slug", "page"))]  # template with {slug} {page}
+    tags: tuple[Text, ...]
+    topic_pages: tuple[Url, ...]
+    max_pages: Annotated[Int, Field(ge=1, le=1000)]
+    backfill_since: Day = None
+    backfill_until: Day = None
+    schedule: ScheduleOverride = ScheduleOverride()
     # Outlets by configuration (crawler/config/outlets.py); the built-in sources leave them at their defaults.
-    listings: tuple[str, ...] = ()  # listing URL templates, {page} optional
-    article_url: str | None = None  # regex searched in an URL's path and query: which links are articles
-    article_id: str = "group"  # "group": the pattern's `id` group; "url": drawn from the canonical URL
-    language: str | None = None  # ISO 639-1 hint for the generic extractor
+    listings: tuple[Text, ...] = ()  # listing URL templates, {page} optional
+    article_url: OptionalStr = None  # regex searched in an URL's path and query: which links are articles
+    article_id: Literal["group", "url"] = "group"  # "group": the pattern's `id` group; "url": canonical URL
+    language: Annotated[OptionalStr, AfterValidator(_language)] = None  # ISO 639-1 hint for the extractor
+
+    @model_validator(mode="after")
+    def _outlet(self) -> SourceConfig:
+        """The outlet keys checked together (crawler/config/outlets.py), the error naming the dotted key."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        try:
+            outlets.check_outlet(self.name, values)
+        except outlets.OutletProblem as exc:
+            key: tuple[str | int, ...] = ("sources", self.name, *([exc.key] if exc.key else []))
+            raise KeyedProblem(key, exc.problem) from None
+        return self
 
     @property
     def builtin(self) -> bool:
         return self.name in KNOWN_SOURCES
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if tags and not info.data.get("tag_url"):
+            raise invalid("tags need a tag_url")
+        return tags
+
+    @field_validator("backfill_until")
+    @classmethod
+    def _until(cls, until: date | None, info: ValidationInfo) -> date | None:
+        since = info.data.get("backfill_since")
+        if since and until and until < since:
+            raise invalid("is before backfill_since")
+        return until
 
     def index_page(self, day: date, page: int = 1) -> str | None:
         if not self.index_url:
@@ -152,28 +347,60 @@ class SourceConfig:
         return tuple(url for url in (self.tag_page(slug) for slug in self.tags) if url)
 
 
-@dataclass(frozen=True)
+def _term(value: str) -> str:
+    if "*" in value.rstrip("*") or value.strip() in ("*", ""):
+        raise invalid(f"{value!r}: '*' is only allowed at the end of a term")
+    return value
+
+
+Term = Annotated[Str, AfterValidator(_term)]
+
+
+def _group(value: Any) -> Any:
+    """An `all` entry: a term, or a list of terms of which one is enough."""
+    group = [value] if isinstance(value, str) else value
+    if not isinstance(group, list | tuple) or not group or \
+            not all(isinstance(g, str) and g.strip() for g in group):
+        raise invalid("must be a non-empty term or a non-empty list of terms")
+    return tuple(group)
+
+
+@dataclass(frozen=True, config=SECTION)
 class LanguageKeywords:
     """One language's terms of a topic. `all` holds groups: each group needs one of its terms."""
 
-    language: str
-    any: tuple[str, ...] = ()
-    all: tuple[tuple[str, ...], ...] = ()
-    none: tuple[str, ...] = ()
+    language: Injected
+    any: tuple[Term, ...] = ()
+    all: tuple[Annotated[tuple[Term, ...], BeforeValidator(_group)], ...] = ()
+    none: tuple[Term, ...] = ()
+
+    @model_validator(mode="after")
+    def _some_terms(self) -> LanguageKeywords:
+        if not self.any and not self.all:
+            raise invalid("needs terms in `any` or `all`")
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class TopicConfig:
     """A topic. Hashable on purpose: relevance.py caches compiled patterns per topic."""
 
-    name: str
-    enabled: bool
-    description: str
-    keywords: tuple[LanguageKeywords, ...]
-    since: date | None
-    until: date | None
-    sources: tuple[str, ...]  # empty: every source
-    min_score: float
+    name: Injected
+    enabled: Bool = True
+    description: Str = ""
+    keywords: tuple[LanguageKeywords, ...] = ()
+    since: Day = None
+    until: Day = None
+    sources: tuple[Text, ...] = ()  # empty: every source
+    min_score: Annotated[Number, Field(ge=0)] = 0.0
+
+    @field_validator("until")
+    @classmethod
+    def _until(cls, until: date | None, info: ValidationInfo) -> date | None:
+        since = info.data.get("since")
+        if since and until and until < since:
+            raise invalid("is before since")
+        return until
 
     def keywords_for(self, language: str) -> LanguageKeywords | None:
         return next((k for k in self.keywords if k.language == language), None)
@@ -185,52 +412,111 @@ class TopicConfig:
         return tuple(dict.fromkeys(found))
 
 
-@dataclass(frozen=True)
+def _env_name(value: str | None) -> str | None:
+    if value and not _ENV_NAME.match(value):
+        raise invalid(f"not an environment variable name: {value!r}")
+    return value
+
+
+@dataclass(frozen=True, config=SECTION)
 class SmtpConfig:
-    host: str
-    port: int
-    security: str  # "starttls" | "ssl" | "none"
-    username: str | None
-    password_env: str | None
-    password_file: Path | None
-    timeout: float
-    from_address: str
+    host: Text
+    port: Annotated[Int, Field(ge=1, le=65535)]
+    security: Literal["starttls", "ssl", "none"]
+    username: OptionalStr
+    password_env: Annotated[OptionalStr, AfterValidator(_env_name)]
+    # Relative to the config file's directory (the loader resolves it).
+    password_file: Annotated[Path | None, BeforeValidator(_empty_is_none)]
+    timeout: Annotated[Number, Field(ge=1)]
+    from_address: Email
+
+    @field_validator("password_file")
+    @classmethod
+    def _relative(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else base_dir(info) / value.expanduser()
 
 
-@dataclass(frozen=True)
+def _hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise invalid(f"expected HH:MM (24-hour), got {value!r}")
+    return value
+
+
+def _addresses(value: Any) -> Any:
+    return (value,) if isinstance(value, str) else value
+
+
+def _channel(url: str) -> str:
+    trouble = channel_problem(url)
+    if trouble:
+        raise invalid(trouble)
+    return url
+
+
+def _once_each(urls: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(urls)) != len(urls):
+        raise invalid("lists a channel twice")
+    return urls
+
+
+# Apprise URLs (chat, webhooks), secrets as ${ENV} / ${file:PATH} placeholders: crawler/config/channels.py
+Channels = Annotated[tuple[Annotated[Str, AfterValidator(_channel)], ...], AfterValidator(_once_each)]
+
+
+@dataclass(frozen=True, config=SECTION)
 class Subscription:
-    to: tuple[str, ...]
-    topics: tuple[str, ...]  # empty: every topic
-    sources: tuple[str, ...]  # empty: every source
-    mode: str  # "immediate" | "digest"
-    digest: str  # "hourly" | "daily"
-    digest_at: str  # "HH:MM"
-    timezone: str
-    # Apprise URLs (chat, webhooks), secrets as ${ENV} / ${file:PATH} placeholders: crawler/config/channels.py
-    channels: tuple[str, ...] = ()
-    per: str = "article"  # "article": an alert per article; "development": one per development
+    """One recipient list. `to` or `channels` must name somewhere to deliver (Config checks, with the key)."""
+
+    to: Annotated[tuple[Email, ...], BeforeValidator(_addresses)] = ()
+    topics: tuple[Text, ...] = ()  # empty: every topic
+    sources: tuple[Text, ...] = ()  # empty: every source
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest: Literal["hourly", "daily"] = "daily"
+    digest_at: Annotated[Str, AfterValidator(_hhmm)] = "08:00"
+    timezone: TimeZone = "UTC"
+    channels: Channels = ()
+    per: Literal["article", "development"] = "article"  # "development": one alert per development
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class HealthConfig:
-    consecutive_failures: int
-    min_articles: int
-    max_parse_failure_ratio: float
-    feed_stale_hours: float
+    consecutive_failures: Annotated[Int, Field(ge=1)]
+    min_articles: Annotated[Int, Field(ge=0)]
+    max_parse_failure_ratio: Annotated[Number, Field(ge=0, le=1)]
+    feed_stale_hours: Annotated[Number, Field(ge=0)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class AlertsConfig:
-    baseline: str  # "digest" | "silent" | "all"
-    give_up_after_hours: float
-    retry_backoff_seconds: float
-    retry_backoff_max_seconds: float
-    admin_address: str | None
+    baseline: Literal["digest", "silent", "all"]
+    give_up_after_hours: Annotated[Number, Field(ge=0)]
+    retry_backoff_seconds: Annotated[Number, Field(ge=0)]
+    retry_backoff_max_seconds: Annotated[Number, Field(ge=0)]
+    admin_address: Annotated[OptionalStr, AfterValidator(lambda v: _email(v) if v else None)]
     health: HealthConfig
     # Jinja2 templates replacing the packaged mail templates of the same file name; None: packaged only.
-    templates_dir: Path | None = None
+    templates_dir: Annotated[Path | None, BeforeValidator(_empty_is_none)] = None
     # Channel URLs (as in a subscription's channels) that get the crawl-health notices too.
-    admin_channels: tuple[str, ...] = ()
+    admin_channels: Channels = ()
+
+    @field_validator("templates_dir")
+    @classmethod
+    def _templates(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """Relative to the config file's directory; it must be an existing directory."""
+        if value is None:
+            return None
+        path = base_dir(info) / value.expanduser()
+        if not path.is_dir():
+            raise invalid(f"not a directory: {str(path)!r}")
+        return path
+
+    @field_validator("retry_backoff_max_seconds")
+    @classmethod
+    def _cap(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("retry_backoff_seconds")
+        if base is not None and value < base:
+            raise invalid("must not be below retry_backoff_seconds")
+        return value
 
     def retry_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1 for the first retry): doubling, capped."""
@@ -238,30 +524,118 @@ class AlertsConfig:
         return float(min(delay, self.retry_backoff_max_seconds))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class WatchConfig:
-    crawl_timeout_seconds: int
+    crawl_timeout_seconds: Annotated[Int, Field(ge=1)]
 
 
-@dataclass(frozen=True)
+# ---------------------------------------------------------------------------------------------------------
+# The root
+
+
+@dataclass(frozen=True, config=SECTION)
 class Config:
     storage: StorageConfig
     crawl: CrawlConfig
-    routes: Mapping[str, str]  # host or "*.domain" -> base URL (crawler/crawl/routing.py applies them)
-    sources: Mapping[str, SourceConfig]
-    topics: Mapping[str, TopicConfig]
+    sources: dict[str, SourceConfig]
+    topics: dict[str, TopicConfig]
     schedule: Schedule
     smtp: SmtpConfig
-    subscriptions: tuple[Subscription, ...]
     alerts: AlertsConfig
     watch: WatchConfig
-    path: Path | None = field(default=None, compare=False)  # the user file read, None for defaults only
+    routes: dict[str, Url] = dataclasses.field(default_factory=dict)  # host or "*.domain" -> base URL
+    subscriptions: tuple[Subscription, ...] = ()
+    # Not keys of the file: the user file read (None for defaults only) and where each value came from
+    # (dotted key -> layer label), both set by the loader.
+    path: SkipJsonSchema[Path | None] = dataclasses.field(default=None, compare=False)
+    origins: SkipJsonSchema[dict[str, str]] = dataclasses.field(default_factory=dict, compare=False,
+                                                                repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inject_names(cls, data: Any) -> Any:
+        """Give sources, topics and keyword sets their name from their table's key, and refuse the key
+        names nobody may write (`path`, `origins`, a `name` inside a source)."""
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        for reserved in ("path", "origins"):
+            if reserved in data:
+                raise KeyedProblem((reserved,), "unknown key")
+        for section, field in (("sources", "name"), ("topics", "name")):
+            tables = data.get(section)
+            if not isinstance(tables, Mapping):
+                continue
+            named = {}
+            for key, table in tables.items():
+                if section == "sources" and key not in KNOWN_SOURCES:
+                    table = _outlet_table(key, table)
+                if section == "topics" and not _NAME.match(key):
+                    raise KeyedProblem((section, key),
+                                       "a topic name is lower-case letters, digits, '-' and '_'")
+                if isinstance(table, Mapping):
+                    if field in table:
+                        raise KeyedProblem((section, key, field), "unknown key")
+                    table = {field: key, **table}
+                    if section == "topics":
+                        table = _topic_keywords(key, table)
+                named[key] = table
+            data[section] = named
+        subscriptions = data.get("subscriptions")
+        for index, sub in enumerate(subscriptions if isinstance(subscriptions, list) else []):
+            if isinstance(sub, Mapping) and not sub.get("to") and not sub.get("channels"):
+                raise KeyedProblem(("subscriptions", index, "to"), "missing" if "to" not in sub
+                                   else "needs at least one address (or channel)")
+        smtp = data.get("smtp")
+        if isinstance(smtp, Mapping) and "password" in smtp:
+            raise KeyedProblem(("smtp", "password"), "passwords are not kept in the config: name an "
+                               "environment variable in password_env or a secret file in password_file")
+        routes = data.get("routes")
+        if isinstance(routes, Mapping):
+            data["routes"] = _routes(routes)
+        return data
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Config:
+        context = info.context or {}
+        object.__setattr__(self, "path", context.get("path"))
+        object.__setattr__(self, "origins", dict(context.get("origins") or {}))
+        try:
+            outlets.check_hosts_unshared({n: src.allowed_hosts for n, src in self.sources.items()
+                                          if not src.builtin})
+        except outlets.OutletProblem as exc:
+            name, key = exc.key.split(".", 1)
+            raise KeyedProblem(("sources", name, key), exc.problem) from None
+        for name, topic in self.topics.items():
+            for source in topic.sources:
+                if source not in self.sources:
+                    raise KeyedProblem(("topics", name, "sources"),
+                                       f"unknown source {source!r} (known: {', '.join(self.sources)})")
+        for index, sub in enumerate(self.subscriptions):
+            for topic_name in sub.topics:
+                if topic_name not in self.topics:
+                    raise KeyedProblem(("subscriptions", index, "topics"), f"unknown topic {topic_name!r} "
+                                       f"(known: {', '.join(self.topics) or 'none'})")
+            for source in sub.sources:
+                if source not in self.sources:
+                    raise KeyedProblem(("subscriptions", index, "sources"),
+                                       f"unknown source {source!r} (known: {', '.join(self.sources)})")
+        return self
 
     def enabled_sources(self) -> list[SourceConfig]:
         return [s for s in self.sources.values() if s.enabled]
 
     def enabled_topics(self) -> list[TopicConfig]:
         return [t for t in self.topics.values() if t.enabled]
+
+    def origin(self, dotted: str) -> str:
+        """Which layer set the value at `dotted` (or the nearest table above it): a file, $VARIABLE, ..."""
+        key = dotted
+        while key:
+            if key in self.origins:
+                return self.origins[key]
+            key = key.rpartition(".")[0] if "." in key else ""
+        return DEFAULTS_LABEL
 
     def schedule_for(self, source: str) -> Schedule:
         """The source's schedule keys over [schedule]; its own interval or cron replaces both global ones."""
@@ -277,7 +651,7 @@ class Config:
     def topics_fingerprint(self) -> str:
         """A stable hash of the enabled topics' definitions: it changes when a topic is added or edited."""
         # The description is only shown in alerts: editing it re-evaluates nothing.
-        topics = {t.name: {k: v for k, v in asdict(t).items() if k != "description"}
+        topics = {t.name: {k: v for k, v in dataclasses.asdict(t).items() if k != "description"}
                   for t in self.enabled_topics()}
         payload = json.dumps({"rules": TOPIC_RULES_VERSION, "topics": topics}, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -286,7 +660,7 @@ class Config:
         """The SMTP password, read now from the environment variable or else the secret file; None if neither.
 
         None too without a username: a password is only ever used to log in. Never stored on the config, so
-        it cannot leak through repr(), logs or a pickled object.
+        it cannot leak through repr(), logs, `config show` or a pickled object.
         """
         smtp = self.smtp
         if not smtp.username:
@@ -296,7 +670,7 @@ class Config:
             if value:
                 return value
         if smtp.password_file is not None:
-            label = str(self.path) if self.path else _DEFAULTS_LABEL
+            label = self.origin("smtp.password_file")
             try:
                 text = smtp.password_file.read_text(encoding="utf-8")
             except OSError as exc:
@@ -306,598 +680,59 @@ class Config:
         return None
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Loading
-
-
-def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Config:
-    """Read, merge and validate the configuration.
-
-    The user file is `path`, else $NEWSWATCH_CONFIG, else ./newswatch.toml when it exists, else none.
-    Layers, lowest first: packaged defaults, the user file, $NEWSWATCH_DB (storage.url), `overrides`
-    (a nested dict shaped like the TOML). Raises ConfigError naming the file and key of the first problem.
-    """
-    origins: dict[Key, str] = {}
-    merged: dict[str, Any] = {}
-    _merge(merged, _read_defaults(), _DEFAULTS_LABEL, (), origins)
-
-    user_path = _user_config_path(path)
-    if user_path is not None:
-        _merge(merged, _read_toml(user_path), str(user_path), (), origins)
-    env_db = os.environ.get(ENV_DB)
-    if env_db:
-        url = env_db if "://" in env_db else f"sqlite:///{env_db}"
-        _merge(merged, {"storage": {"url": url}}, f"${ENV_DB}", (), origins)
-    if overrides:
-        _merge(merged, overrides, "overrides", (), origins)
-
-    base_dir = user_path.parent if user_path is not None else Path.cwd()
-    return _build(_Table(merged, (), origins), base_dir, user_path)
-
-
-def _read_defaults() -> dict[str, Any]:
-    text = resources.files("crawler.config").joinpath("defaults.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def _user_config_path(path: str | Path | None) -> Path | None:
-    if path is not None:
-        chosen = Path(path)
-    elif os.environ.get(ENV_CONFIG):
-        chosen = Path(os.environ[ENV_CONFIG])
-    else:
-        local = Path(LOCAL_CONFIG)
-        return local if local.is_file() else None
-    if not chosen.is_file():
-        raise ConfigError(f"{chosen}: no such config file")
-    return chosen
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
+def _outlet_table(name: str, table: Any) -> Any:
+    """A source without code: its name checked, the keys it leaves out filled from outlets.OUTLET_DEFAULTS
+    (the built-in sources have theirs in defaults.toml); its hosts have no default."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-
-
-def _merge(base: dict[str, Any], over: Mapping[str, Any], label: str, prefix: Key,
-           origins: dict[Key, str]) -> None:
-    """Deep-merge `over` into `base`: tables merge key by key, anything else replaces; record where from."""
-    for key, value in over.items():
-        here = (*prefix, key)
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value, label, here, origins)
-            continue
-        base[key] = copy.deepcopy(dict(value) if isinstance(value, Mapping) else value)
-        for old in [k for k in origins if k[: len(here)] == here]:
-            del origins[old]
-        origins[here] = label
-
-
-def _dotted(key: Key) -> str:
-    out = ""
-    for part in key:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            text = part if _BARE_KEY.match(part) else json.dumps(part)
-            out += f".{text}" if out else text
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Strict reading of one table
-
-_REQUIRED: Any = object()  # a _Table default meaning "the key must be present"
-
-
-class _Table:
-    """Reads a TOML table key by key with type checks; keys never read are reported as unknown by done()."""
-
-    def __init__(self, data: Mapping[str, Any], key: Key, origins: dict[Key, str]) -> None:
-        self.data = data
-        self.key = key
-        self.origins = origins
-        self.seen: set[str] = set()
-
-    def error(self, problem: str, sub: str | int | None = None) -> ConfigError:
-        key = self.key if sub is None else (*self.key, sub)
-        label = _DEFAULTS_LABEL
-        for end in range(len(key), -1, -1):
-            if key[:end] in self.origins:
-                label = self.origins[key[:end]]
-                break
-        # A problem with a whole table: blame whoever set any key inside it, the user first.
-        if sub is None:
-            inside = {v for k, v in self.origins.items() if k[: len(key)] == key}
-            label = next((lb for lb in inside if lb != _DEFAULTS_LABEL), label)
-        return ConfigError(f"{label}: {_dotted(key) or '(top level)'}: {problem}")
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def _get(self, name: str, kind: Callable[[Any], bool], what: str, default: Any) -> Any:
-        self.seen.add(name)
-        if name not in self.data:
-            if default is _REQUIRED:
-                raise self.error("missing", name)
-            return default
-        value = self.data[name]
-        if not kind(value):
-            raise self.error(f"expected {what}, got {_type_name(value)}", name)
-        return value
-
-    def string(self, name: str, default: Any = None, *, choices: tuple[str, ...] = ()) -> Any:
-        value = self._get(name, lambda v: isinstance(v, str), "a string",
-                          _REQUIRED if default is None else default)
-        if choices and value not in choices:
-            raise self.error(f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}", name)
-        return value
-
-    def optional_string(self, name: str) -> str | None:
-        value = self._get(name, lambda v: isinstance(v, str), "a string", None)
-        return value or None
-
-    def boolean(self, name: str, default: bool | None = None) -> bool:
-        return bool(self._get(name, lambda v: isinstance(v, bool), "true or false",
-                              _REQUIRED if default is None else default))
-
-    def integer(self, name: str, *, low: int | None = None, high: int | None = None) -> int:
-        value = self._get(name, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer",
-                          _REQUIRED)
-        self._check_range(name, value, low, high)
-        return int(value)
-
-    def optional_integer(self, name: str, *, low: int | None = None, high: int | None = None) -> int | None:
-        value = self._get(name, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer", None)
-        if value is not None:
-            self._check_range(name, value, low, high)
-        return value
-
-    def number(self, name: str, *, low: float | None = None, high: float | None = None) -> float:
-        value = self._get(name, lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number",
-                          _REQUIRED)
-        self._check_range(name, value, low, high)
-        return float(value)
-
-    def _check_range(self, name: str, value: float, low: float | None, high: float | None) -> None:
-        if low is not None and value < low:
-            raise self.error(f"must be at least {low}, got {value}", name)
-        if high is not None and value > high:
-            raise self.error(f"must be at most {high}, got {value}", name)
-
-    def string_list(self, name: str, *, default: list[str] | None = None) -> tuple[str, ...]:
-        value = self._get(name, lambda v: isinstance(v, list), "a list of strings",
-                          _REQUIRED if default is None else default)
-        for index, item in enumerate(value):
-            if not isinstance(item, str) or not item.strip():
-                raise self.error(f"item {index + 1} must be a non-empty string", name)
-        return tuple(value)
-
-    def day(self, name: str) -> date | None:
-        self.seen.add(name)
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise self.error(f"expected a date (YYYY-MM-DD), got {value!r}", name)
-
-    def table(self, name: str, *, required: bool = True) -> _Table:
-        self.seen.add(name)
-        value = self.data.get(name, None if required else {})
-        if not isinstance(value, Mapping):
-            raise self.error("missing" if value is None else f"expected a table, got {_type_name(value)}",
-                             name)
-        return _Table(value, (*self.key, name), self.origins)
-
-    def tables(self) -> list[tuple[str, _Table]]:
-        """Every key of this table, each holding a table (for [sources.*], [topics.*])."""
-        out = []
-        for name in self.data:
-            out.append((name, self.table(name)))
-        return out
-
-    def done(self) -> None:
-        unknown = [k for k in self.data if k not in self.seen]
-        if unknown:
-            raise self.error("unknown key", unknown[0])
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, date):
-        return f"the date {value.isoformat()}"
-    return type(value).__name__
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Sections
-
-
-def _build(root: _Table, base_dir: Path, path: Path | None) -> Config:
-    storage = _storage(root.table("storage"))
-    crawl = _crawl(root.table("crawl"))
-    routes = _routes(root.table("routes", required=False))
-    schedule = _schedule(root.table("schedule"))
-    sources = _sources(root.table("sources"))
-    topics = _topics(root.table("topics"), sources)
-    smtp = _smtp(root.table("smtp"), base_dir)
-    subscriptions = _subscriptions(root, topics, sources)
-    alerts = _alerts(root.table("alerts"), base_dir)
-    watch_table = root.table("watch")
-    watch = WatchConfig(crawl_timeout_seconds=watch_table.integer("crawl_timeout_seconds", low=1))
-    watch_table.done()
-    root.done()
-    return Config(storage=storage, crawl=crawl, routes=routes, sources=sources, topics=topics,
-                  schedule=schedule, smtp=smtp, subscriptions=subscriptions, alerts=alerts, watch=watch,
-                  path=path)
-
-
-def _storage(t: _Table) -> StorageConfig:
-    url = t.string("url")
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        make_url(url)
-    except ArgumentError:
-        raise t.error(f"not a database URL: {url!r}", "url") from None
-    t.done()
-    return StorageConfig(url=url)
-
-
-def _crawl(t: _Table) -> CrawlConfig:
-    user_agent = t.string("user_agent")
-    if not user_agent.strip() or not ("@" in user_agent or "http" in user_agent):
-        raise t.error("must name the tool and a contact (an email address or URL)", "user_agent")
-    crawl = CrawlConfig(
-        user_agent=user_agent,
-        download_delay=t.number("download_delay", low=0),
-        concurrent_requests_per_domain=t.integer("concurrent_requests_per_domain", low=1, high=2),
-        autothrottle=t.boolean("autothrottle"),
-        timeout=t.number("timeout", low=1),
-        max_response_size=t.integer("max_response_size", low=1024),
-        retry_times=t.integer("retry_times", low=0, high=10),
-        recheck_window_hours=t.number("recheck_window_hours", low=0),
-        obey_robots=t.boolean("obey_robots"),
-    )
-    t.done()
-    return crawl
-
-
-def _check_url(t: _Table, name: str | int, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise t.error(f"not an http(s) URL: {url!r}", name)
-
-
-def _routes(t: _Table) -> dict[str, str]:
-    routes = {}
-    for host in t.data:
-        base = t.string(host)
-        if not _HOST.match(host):
-            raise t.error("not a host name or *.wildcard", host)
-        _check_url(t, host, base)
-        parts = urlsplit(base)
-        if parts.query or parts.fragment:
-            raise t.error("a base URL takes no query or fragment", host)
-        routes[host.lower()] = base.rstrip("/")
-    t.done()
-    return routes
-
-
-def _check_cron(t: _Table, expression: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(expression)
-    except ValueError as exc:
-        raise t.error(f"invalid cron expression {expression!r}: {exc}", "cron") from None
-
-
-def _check_timezone(t: _Table, name: str, value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise t.error(f"unknown time zone {value!r}", name) from None
-
-
-def _schedule(t: _Table) -> Schedule:
-    interval = t.optional_integer("interval_minutes", low=1)
-    cron = t.optional_string("cron")
-    if cron:
-        _check_cron(t, cron)
-    elif interval is None:
-        raise t.error("set interval_minutes or cron")
-    timezone = t.string("timezone")
-    _check_timezone(t, "timezone", timezone)
-    schedule = Schedule(interval_minutes=None if cron else interval, cron=cron,
-                        jitter_seconds=t.integer("jitter_seconds", low=0), timezone=timezone)
-    t.done()
-    return schedule
-
-
-def _sources(t: _Table) -> dict[str, SourceConfig]:
-    sources = {}
-    for name, s in t.tables():
-        if name not in KNOWN_SOURCES:
-            try:
-                outlets.check_name(name)
-            except outlets.OutletProblem as exc:
-                raise t.error(exc.problem, name) from None
-            # An outlet's table has no packaged defaults: fill in those of outlets.py (a dict we own).
-            if "allowed_hosts" not in s.data:
-                raise s.error(f"missing: {name} is not a built-in source ({', '.join(KNOWN_SOURCES)}), so it "
-                              "needs its hosts, article_url and a way in", "allowed_hosts")
-            s.data = {**copy.deepcopy(dict(outlets.OUTLET_DEFAULTS)), **s.data}
-        sources[name] = _source(name, s)
-    try:
-        outlets.check_hosts_unshared({n: s.allowed_hosts for n, s in sources.items() if not s.builtin})
+        outlets.check_name(name)
     except outlets.OutletProblem as exc:
-        name, key = exc.key.split(".", 1)
-        raise t.table(name).error(exc.problem, key) from None
-    t.done()
-    return sources
+        raise KeyedProblem(("sources", name), exc.problem) from None
+    if not isinstance(table, Mapping):
+        return table
+    if "allowed_hosts" not in table:
+        raise KeyedProblem(("sources", name, "allowed_hosts"),
+                           f"missing: {name} is not a built-in source ({', '.join(KNOWN_SOURCES)}), so it "
+                           "needs its hosts, article_url and a way in")
+    return {**dict(outlets.OUTLET_DEFAULTS), **table}
 
 
-def _outlet_keys(name: str, t: _Table, values: dict[str, Any]) -> dict[str, Any]:
-    """The outlet keys of a source (crawler/config/outlets.py), checked; errors name the dotted key."""
-    found = {
-        "listings": t.string_list("listings", default=[]),
-        "article_url": t.optional_string("article_url"),
-        "article_id": t.string("article_id", "group"),
-        "language": t.optional_string("language"),
-    }
-    if found["language"] and not _LANGUAGE.match(found["language"]):
-        raise t.error("a language is a lower-case ISO 639 code ('id', 'en')", "language")
-    try:
-        outlets.check_outlet(name, {**values, **found})
-    except outlets.OutletProblem as exc:
-        raise t.error(exc.problem, exc.key or None) from None
-    return found
-
-
-def _source(name: str, t: _Table) -> SourceConfig:
-    hosts = t.string_list("allowed_hosts")
-    for host in hosts:
-        if not _HOST.match(host) or host.startswith("*."):
-            raise t.error(f"not a host name: {host!r}", "allowed_hosts")
-    urls = {key: t.string_list(key) for key in ("feeds", "sitemaps", "topic_pages")}
-    for key, values in urls.items():
-        for url in values:
-            _check_url(t, key, url)
-    index_url = t.optional_string("index_url")
-    tag_url = t.optional_string("tag_url")
-    _check_template(t, "index_url", index_url, ("yyyy", "mm", "dd", "page"))
-    _check_template(t, "tag_url", tag_url, ("slug", "page"))
-    tags = t.string_list("tags")
-    if tags and not tag_url:
-        raise t.error("tags need a tag_url", "tags")
-    since, until = t.day("backfill_since"), t.day("backfill_until")
-    if since and until and until < since:
-        raise t.error("is before backfill_since", "backfill_until")
-    outlet = _outlet_keys(name, t, {"allowed_hosts": hosts, "index_url": index_url, "tags": tags, **urls})
-    source = SourceConfig(
-        name=name, enabled=t.boolean("enabled"), allowed_hosts=tuple(h.lower() for h in hosts),
-        feeds=urls["feeds"], sitemaps=urls["sitemaps"], index_url=index_url, tag_url=tag_url, tags=tags,
-        topic_pages=urls["topic_pages"], max_pages=t.integer("max_pages", low=1, high=1000),
-        backfill_since=since, backfill_until=until,
-        schedule=_schedule_override(t.table("schedule", required=False)), **outlet,
-    )
-    t.done()
-    return source
-
-
-def _check_template(t: _Table, name: str, template: str | None, fields: tuple[str, ...]) -> None:
-    if not template:
-        return
-    sample = {f: "1" for f in fields}
-    try:
-        filled = template.format(**sample)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise t.error(f"bad template (allowed fields: {', '.join('{' + f + '}' for f in fields)}): {exc}",
-                      name) from None
-    missing = [f for f in fields if "{" + f + "}" not in template]
-    if missing:
-        raise t.error(f"template lacks {{{missing[0]}}}", name)
-    _check_url(t, name, filled)
-
-
-def _schedule_override(t: _Table) -> ScheduleOverride:
-    cron = t.optional_string("cron")
-    if cron:
-        _check_cron(t, cron)
-    override = ScheduleOverride(interval_minutes=t.optional_integer("interval_minutes", low=1), cron=cron,
-                                jitter_seconds=t.optional_integer("jitter_seconds", low=0))
-    t.done()
-    return override
-
-
-def _topics(t: _Table, sources: Mapping[str, SourceConfig]) -> dict[str, TopicConfig]:
-    topics = {}
-    for name, topic in t.tables():
-        if not _NAME.match(name):
-            raise t.error("a topic name is lower-case letters, digits, '-' and '_'", name)
-        topics[name] = _topic(name, topic, sources)
-    t.done()
-    return topics
-
-
-def _topic(name: str, t: _Table, sources: Mapping[str, SourceConfig]) -> TopicConfig:
-    topic_sources = t.string_list("sources", default=[])
-    for source in topic_sources:
-        if source not in sources:
-            raise t.error(f"unknown source {source!r} (known: {', '.join(sources)})", "sources")
-    since, until = t.day("since"), t.day("until")
-    if since and until and until < since:
-        raise t.error("is before since", "until")
-    keywords_table = t.table("keywords")
-    languages = []
-    for language, k in keywords_table.tables():
+def _topic_keywords(topic: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """[topics.T.keywords.LANG] tables -> a tuple of keyword sets, each named by its language."""
+    table = dict(table)
+    keywords = table.get("keywords")
+    if keywords is None:
+        raise KeyedProblem(("topics", topic, "keywords"), "missing")
+    if not isinstance(keywords, Mapping):
+        return table  # the type error is pydantic's to report
+    sets = []
+    for language, terms in keywords.items():
+        key = ("topics", topic, "keywords", language)
         if not _LANGUAGE.match(language):
-            raise keywords_table.error("a language is a lower-case ISO 639 code ('id', 'en')", language)
-        languages.append(_language_keywords(language, k))
-    keywords_table.done()
-    if not languages:
-        raise keywords_table.error("at least one language is needed")
-    topic = TopicConfig(
-        name=name, enabled=t.boolean("enabled", True), description=t.string("description", ""),
-        keywords=tuple(languages), since=since, until=until, sources=topic_sources,
-        min_score=t.number("min_score", low=0),
-    )
-    t.done()
-    return topic
+            raise KeyedProblem(key, "a language is a lower-case ISO 639 code ('id', 'en')")
+        if not isinstance(terms, Mapping):
+            raise KeyedProblem(key, "expected a table")
+        if "language" in terms:
+            raise KeyedProblem((*key, "language"), "unknown key")
+        sets.append({"language": language, **terms})
+    if not sets:
+        raise KeyedProblem(("topics", topic, "keywords"), "at least one language is needed")
+    table["keywords"] = sets
+    return table
 
 
-def _language_keywords(language: str, t: _Table) -> LanguageKeywords:
-    any_terms = t.string_list("any", default=[])
-    none_terms = t.string_list("none", default=[])
-    raw_all = t._get("all", lambda v: isinstance(v, list), "a list of terms or lists of terms", [])
-    groups: list[tuple[str, ...]] = []
-    for index, entry in enumerate(raw_all):
-        group = [entry] if isinstance(entry, str) else entry
-        valid = isinstance(group, list) and all(isinstance(g, str) and g.strip() for g in group)
-        if not group or not valid:
-            raise t.error(f"item {index + 1} must be a non-empty term or a non-empty list of terms", "all")
-        groups.append(tuple(group))
-    for key, terms in (("any", any_terms), ("none", none_terms), ("all", [g for grp in groups for g in grp])):
-        for term in terms:
-            if "*" in term.rstrip("*") or term.strip() in ("*", ""):
-                raise t.error(f"{term!r}: '*' is only allowed at the end of a term", key)
-    if not any_terms and not groups:
-        raise t.error("needs terms in `any` or `all`")
-    t.done()
-    return LanguageKeywords(language=language, any=any_terms, all=tuple(groups), none=none_terms)
-
-
-def _smtp(t: _Table, base_dir: Path) -> SmtpConfig:
-    if t.has("password"):
-        raise t.error("passwords are not kept in the config: name an environment variable in password_env "
-                      "or a secret file in password_file", "password")
-    password_env = t.optional_string("password_env")
-    if password_env and not _ENV_NAME.match(password_env):
-        raise t.error(f"not an environment variable name: {password_env!r}", "password_env")
-    password_file = t.optional_string("password_file")
-    from_address = t.string("from_address")
-    if not _EMAIL.match(from_address):
-        raise t.error(f"not an email address: {from_address!r}", "from_address")
-    smtp = SmtpConfig(
-        host=t.string("host"), port=t.integer("port", low=1, high=65535),
-        security=t.string("security", choices=("starttls", "ssl", "none")),
-        username=t.optional_string("username"), password_env=password_env,
-        password_file=(base_dir / password_file) if password_file else None,
-        timeout=t.number("timeout", low=1), from_address=from_address,
-    )
-    if not smtp.host.strip():
-        raise t.error("must not be empty", "host")
-    t.done()
-    return smtp
-
-
-def _subscriptions(root: _Table, topics: Mapping[str, TopicConfig],
-                   sources: Mapping[str, SourceConfig]) -> tuple[Subscription, ...]:
-    raw = root._get("subscriptions", lambda v: isinstance(v, list) and all(isinstance(x, Mapping) for x in v),
-                    "an array of tables ([[subscriptions]])", [])
-    out = []
-    for index, item in enumerate(raw):
-        t = _Table(item, ("subscriptions", index), root.origins)
-        channels = _channel_list(t, "channels")
-        to_value = t._get("to", lambda v: isinstance(v, str | list), "an address or a list of addresses",
-                          [] if channels else _REQUIRED)
-        to = (to_value,) if isinstance(to_value, str) else t.string_list("to", default=[])
-        if not to and not channels:
-            raise t.error("needs at least one address (or channel)", "to")
-        for address in to:
-            if not _EMAIL.match(address):
-                raise t.error(f"not an email address: {address!r}", "to")
-        sub_topics = t.string_list("topics", default=[])
-        for topic in sub_topics:
-            if topic not in topics:
-                raise t.error(f"unknown topic {topic!r} (known: {', '.join(topics) or 'none'})", "topics")
-        sub_sources = t.string_list("sources", default=[])
-        for source in sub_sources:
-            if source not in sources:
-                raise t.error(f"unknown source {source!r} (known: {', '.join(sources)})", "sources")
-        digest_at = t.string("digest_at", "08:00")
-        if not _HHMM.match(digest_at):
-            raise t.error(f"expected HH:MM (24-hour), got {digest_at!r}", "digest_at")
-        timezone = t.string("timezone", "UTC")
-        _check_timezone(t, "timezone", timezone)
-        out.append(Subscription(
-            to=to, topics=sub_topics, sources=sub_sources,
-            mode=t.string("mode", "immediate", choices=("immediate", "digest")),
-            digest=t.string("digest", "daily", choices=("hourly", "daily")),
-            digest_at=digest_at, timezone=timezone, channels=channels,
-            per=t.string("per", "article", choices=("article", "development")),
-        ))
-        t.done()
-    return tuple(out)
-
-
-def _channel_list(t: _Table, name: str) -> tuple[str, ...]:
-    """A list of channel URLs, each checked without its secrets (crawler/config/channels.py)."""
-    urls = t.string_list(name, default=[])
-    for url in urls:
-        trouble = channel_problem(url)
-        if trouble:
-            raise t.error(trouble, name)
-    if len(set(urls)) != len(urls):
-        raise t.error("lists a channel twice", name)
-    return urls
-
-
-def _templates_dir(t: _Table, base_dir: Path) -> Path | None:
-    """alerts.templates_dir, relative to the config file's directory; it must be an existing directory."""
-    name = t.optional_string("templates_dir")
-    if name is None:
-        return None
-    path = base_dir / Path(name).expanduser()
-    if not path.is_dir():
-        raise t.error(f"not a directory: {str(path)!r}", "templates_dir")
-    return path
-
-
-def _alerts(t: _Table, base_dir: Path) -> AlertsConfig:
-    admin = t.optional_string("admin_address")
-    if admin and not _EMAIL.match(admin):
-        raise t.error(f"not an email address: {admin!r}", "admin_address")
-    h = t.table("health")
-    health = HealthConfig(
-        consecutive_failures=h.integer("consecutive_failures", low=1),
-        min_articles=h.integer("min_articles", low=0),
-        max_parse_failure_ratio=h.number("max_parse_failure_ratio", low=0, high=1),
-        feed_stale_hours=h.number("feed_stale_hours", low=0),
-    )
-    h.done()
-    alerts = AlertsConfig(
-        baseline=t.string("baseline", choices=("digest", "silent", "all")),
-        give_up_after_hours=t.number("give_up_after_hours", low=0),
-        retry_backoff_seconds=t.number("retry_backoff_seconds", low=0),
-        retry_backoff_max_seconds=t.number("retry_backoff_max_seconds", low=0),
-        admin_address=admin, health=health, templates_dir=_templates_dir(t, base_dir),
-        admin_channels=_channel_list(t, "admin_channels"),
-    )
-    if alerts.retry_backoff_max_seconds < alerts.retry_backoff_seconds:
-        raise t.error("must not be below retry_backoff_seconds", "retry_backoff_max_seconds")
-    t.done()
-    return alerts
+def _routes(routes: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for host, base in routes.items():
+        if not _HOST.match(host):
+            raise KeyedProblem(("routes", host), "not a host name or *.wildcard")
+        if isinstance(base, str):
+            parts = urlsplit(base)
+            if parts.query or parts.fragment:
+                raise KeyedProblem(("routes", host), "a base URL takes no query or fragment")
+            try:
+                _checked_url(base)
+            except PydanticCustomError as exc:
+                raise KeyedProblem(("routes", host), exc.message()) from None
+            base = base.rstrip("/")
+        out[host.lower()] = base
+    return out

@@ -34,6 +34,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.config import Config
 from crawler.core.errors import ConfigError
+from crawler.crawl.configured import crawl_settings
 from crawler.crawl.extensions import (
     STORAGE_ERROR_REASON,
     RunRecorder,
@@ -88,14 +89,15 @@ def build_settings(config: Config, *, db_url: str | None = None, routes: Mapping
                    overrides: Mapping[str, Any] | None = None) -> Settings:
     """Scrapy settings for a newswatch crawl.
 
-    Layers, lowest first: crawl/settings.py, the config's [crawl] values (project priority), the config's
+    Layers, lowest first: crawl/settings.py, the config's [crawl] values that a layer above settings.py set
+    (its file, the environment, --set: project priority; see configured.crawl_settings), the config's
     [routes] with `routes` over them host by host, the database (`db_url`, else the config's storage.url),
     the config file path and object (so components read the same config), then `overrides` (cmdline
     priority). Raises ConfigError for a bad route.
     """
     settings = Settings()
     settings.setmodule("crawler.crawl.settings", priority="project")
-    settings.setdict(config.crawl.scrapy_settings(), priority="project")
+    settings.setdict(crawl_settings(config), priority="project")
     merged = {r.host: r.base for r in parse_routes(dict(config.routes))}
     merged.update({r.host: r.base for r in parse_routes(dict(routes or {}))})
     # JSON text, not a dict: the setting then survives `-s`-style copies and subprocesses unchanged.

@@ -11,16 +11,20 @@ NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` puts new ones
 # Also finds a spider for each [sources.NAME] of the config that has no module (spiders/outlet.py).
 SPIDER_LOADER_CLASS = "spiders.loader.SourceSpiderLoader"
 
+# The [crawl] values below (user agent, delay, concurrency, autothrottle, timeout, size cap, retries, robots)
+# are a layer of the newswatch configuration: over the packaged defaults.toml, under the config file, the
+# NEWSWATCH_CRAWL__* variables and the command line (`newswatch config show` says which layer won).
+
 # Who we are, with a way to reach us: set NEWSWATCH_CONTACT (an e-mail or URL) for real crawls.
-NEWSWATCH_CONTACT = os.environ.get("NEWSWATCH_CONTACT", "https://github.com/newswatch/newswatch")
+NEWSWATCH_CONTACT = os.environ.get("NEWSWATCH_CONTACT", "mailto:newswatch@example.org")
 # The User-Agent names the tool and the contact address; NEWSWATCH_USER_AGENT replaces it whole.
 USER_AGENT = os.environ.get("NEWSWATCH_USER_AGENT", f"newswatch/0.1 (+{NEWSWATCH_CONTACT})")
 
 ROBOTSTXT_OBEY = True  # fetch and honour robots.txt of every host before anything else there
 
 CONCURRENT_REQUESTS = 8  # across all sites at once
-CONCURRENT_REQUESTS_PER_DOMAIN = 2  # never more than two requests in flight to one site
-DOWNLOAD_DELAY = 1.0  # seconds between requests to one site (randomised 0.5x-1.5x below)
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request in flight per site (the config allows 1 or 2)
+DOWNLOAD_DELAY = 2.0  # seconds between requests to one site (randomised 0.5x-1.5x below)
 DOWNLOAD_DELAY_JITTER = 0.5  # +/-50% random variation, so requests do not arrive in lockstep
 
 AUTOTHROTTLE_ENABLED = True  # slow down further when the site's responses slow down
@@ -31,14 +35,14 @@ AUTOTHROTTLE_DEBUG = False  # log every throttling decision when True
 
 # Retries with backoff that honours Retry-After (crawler/crawl/retry.py replaces Scrapy's immediate retries).
 RETRY_ENABLED = True  # retry transient failures
-RETRY_TIMES = 3  # at most three retries per request
+RETRY_TIMES = 2  # at most two retries per request
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]  # statuses worth another try
 NEWSWATCH_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubled for each further one
 NEWSWATCH_RETRY_BACKOFF_MAX = 120.0  # cap on any wait, a longer Retry-After included
 NEWSWATCH_RETRY_BACKOFF_JITTER = 0.1  # up to 10% random extra, so retries do not synchronise
 
-DOWNLOAD_TIMEOUT = 30  # seconds before a request is abandoned (then retried)
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # refuse responses over 10 MiB: no news page or feed is that big
+DOWNLOAD_TIMEOUT = 30.0  # seconds before a request is abandoned (then retried)
+DOWNLOAD_MAXSIZE = 10_000_000  # refuse responses over 10 MB: no news page or feed is that big
 DOWNLOAD_WARNSIZE = 3 * 1024 * 1024  # log responses over 3 MiB
 DNS_TIMEOUT = 20  # seconds for a DNS lookup
 

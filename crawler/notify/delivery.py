@@ -101,7 +101,7 @@ def smtp_settings_for(config: Config) -> SmtpSettings:
     """SMTP client settings from the config; the password is read now from its env var or secret file."""
     smtp = config.smtp
     username = smtp.username or None
-    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security,  # type: ignore[arg-type]
+    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security,
                         username=username, password=config.smtp_password() if username else None,
                         timeout=smtp.timeout, from_address=smtp.from_address)
 
