@@ -194,7 +194,7 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         if isinstance(error, HttpError):
             reason = f"HTTP {error.response.status}"
-        elif isinstance(error, IgnoreRequest) and str(error).startswith("not modified"):
+        elif isinstance(error, IgnoreRequest) and request is not None and request.meta.get("nw_not_modified"):
             stats.set_value(self.FEED_NOT_MODIFIED + feed, 1)
             return
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, case, func, select, update
@@ -20,7 +21,15 @@ from storage import schema as s
 from storage.database import Database, utc_iso
 from storage.records import Development, DevelopmentMember, LinkCandidate, LinkDecision
 
-CANDIDATE_LIMIT = 2000
+CANDIDATE_LIMIT = 100  # on each side of the new article's time: the nearest ones
+
+
+@lru_cache(maxsize=50_000)
+def _features(raw: str) -> dict[str, Any]:
+    """Stored features parsed once per process (they are read for every new article near them in time);
+    keyed by the JSON text itself, so a refreshed row is parsed again. Callers must not change the dict."""
+    parsed: dict[str, Any] = json.loads(raw or "{}")
+    return parsed
 
 
 class Linker(Protocol):
@@ -44,20 +53,23 @@ def _shift(moment: str, hours: float) -> str:
 
 def candidates(conn: Connection, article_pk: int, dated: str, topics: Sequence[str],
                window_hours: float) -> list[LinkCandidate]:
-    """Stored articles with a development, published within window_hours of `dated`, sharing a topic."""
+    """Stored articles with a development, published within window_hours of `dated` and sharing a topic:
+    the CANDIDATE_LIMIT nearest before it and as many after it (a busy story stays fast to link)."""
     a, m = s.articles, s.development_articles
     when = func.coalesce(a.c.published_utc, a.c.first_seen_at)
-    conditions = [a.c.id != article_pk, when >= _shift(dated, -window_hours),
-                  when <= _shift(dated, window_hours)]
+    conditions = [a.c.id != article_pk]
     if topics:
         conditions.append(a.c.id.in_(select(s.article_topics.c.article_pk)
                                      .where(s.article_topics.c.topic.in_(list(topics)))))
-    rows = conn.execute(
-        select(a.c.id, a.c.source, a.c.article_id, a.c.published_utc, m.c.development_id, m.c.features)
-        .join(m, m.c.article_pk == a.c.id).where(and_(*conditions)).order_by(when, a.c.id)
-        .limit(CANDIDATE_LIMIT)).all()
+    columns = select(a.c.id, a.c.source, a.c.article_id, a.c.published_utc, m.c.development_id,
+                     m.c.features).join(m, m.c.article_pk == a.c.id)
+    before = columns.where(and_(*conditions, when >= _shift(dated, -window_hours), when <= dated)) \
+        .order_by(when.desc(), a.c.id.desc()).limit(CANDIDATE_LIMIT)
+    after = columns.where(and_(*conditions, when > dated, when <= _shift(dated, window_hours))) \
+        .order_by(when, a.c.id).limit(CANDIDATE_LIMIT)
+    rows = [*conn.execute(before).all(), *conn.execute(after).all()]
     return [LinkCandidate(r.id, r.development_id, r.source, r.article_id, r.published_utc,
-                          json.loads(r.features or "{}")) for r in rows]
+                          _features(r.features or "{}")) for r in rows]
 
 
 def link_article(conn: Connection, linker: Linker, article: Article, article_pk: int, dated: str,

@@ -90,6 +90,11 @@ def make_engine(url_text: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 (newswatch[postgres]), not psycopg2
     path = sqlite_file(url)
     connect_args: dict[str, Any] = {}
+    if backend == "postgresql" and "options" not in url.query:
+        # The durability SQLite gets from WAL with synchronous=NORMAL (below): a commit is not waited onto
+        # disk, so a crash of the machine may lose the last commits, never corrupt anything. Saves an fsync
+        # per stored article. `?options=-csynchronous_commit%3Don` in the URL restores the server default.
+        connect_args["options"] = "-c synchronous_commit=off"
     if url.get_backend_name() == "sqlite":
         connect_args["timeout"] = busy_timeout
         if (url.database or "").startswith("file:"):

@@ -576,6 +576,33 @@ class Store(Database):
         """Queries for Atom feeds: material revisions (storage/feeds.py)."""
         return FeedStore(self, article_record)
 
+    def link_unlinked(self, linker: Linker, batch: int = 200) -> int:
+        """Put every stored article without a development into one, oldest publication first: articles
+        stored before developments existed, or without a linker. One transaction per article, so a long
+        run never holds the write lock for long; idempotent. Returns how many were linked."""
+        a, m, t = s.articles, s.development_articles, s.article_topics
+        dated = func.coalesce(a.c.published_utc, a.c.first_seen_at)
+        linked = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(select(a).where(~a.c.id.in_(select(m.c.article_pk)))
+                                    .order_by(dated, a.c.id).limit(batch)).all()
+            if not rows:
+                return linked
+            for row in rows:
+                stored = article_record(row)
+                item = Article(source=stored.source, article_id=stored.article_id, url=stored.url,
+                               title=stored.title, lead=stored.lead, published_at=stored.published_at,
+                               language=stored.language, body=stored.body)
+                with self._write() as conn:
+                    if conn.scalar(select(m.c.article_pk).where(m.c.article_pk == row.id)) is not None:
+                        continue  # linked by a writer meanwhile
+                    topics = list(conn.scalars(select(t.c.topic).where(t.c.article_pk == row.id)))
+                    when = str(stored.published_utc or stored.first_seen_at)
+                    development_rows.link_article(conn, linker, item, row.id, when, topics,
+                                                  utc_iso(datetime.now(UTC)))
+                linked += 1
+
     @property
     def developments(self) -> DevelopmentStore:
         """Articles grouped by development, with the signals of each link (storage/developments.py)."""

@@ -151,6 +151,39 @@ def test_no_package_imports_itself_back() -> None:
     assert _cycle(edges) is None
 
 
+PACKAGES = {module for module, path in ALL.items() if path.name == "__init__.py"}
+
+
+def innermost_package(module: str) -> str:
+    """The deepest package holding `module` (a package stands for itself): crawler.extract.pages for
+    crawler.extract.pages.bbc, crawler.extract for crawler.extract.text."""
+    if module in PACKAGES:
+        return module
+    return innermost_package(module.rpartition(".")[0]) if "." in module else module
+
+
+def test_no_sub_package_imports_itself_back() -> None:
+    """Inside a package too: crawler.extract.cleaning imported the paragraph walker from
+    crawler.extract.pages, which imports the cleaner (the walker moved up to crawler/extract/text.py). A
+    package and the packages inside it are not a circle: importing a.b runs a/__init__ first."""
+    edges: dict[str, set[str]] = {}
+    for module, targets in graph().items():
+        here = innermost_package(module)
+        for target in targets:
+            there = innermost_package(target)
+            if not (here == there or here.startswith(there + ".") or there.startswith(here + ".")):
+                edges.setdefault(here, set()).add(there)
+    assert {"crawler.extract.pages", "crawler.extract.cleaning", "crawler.crawl.discovery"} <= PACKAGES
+    assert _cycle(edges) is None
+
+
+def test_every_sub_package_says_what_it_may_import() -> None:
+    for package in sorted(PACKAGES - set(ALLOWED) - set(TOP)):
+        init = REPO / Path(*package.split(".")) / "__init__.py"
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc and "may import" in doc.lower(), f"{package}/__init__.py should say what it may import"
+
+
 @pytest.mark.parametrize("edges, expected", [
     ({"a": {"b"}, "b": {"a"}}, ["a", "b", "a"]),
     ({"a": {"b"}, "b": {"c"}, "c": set()}, None),

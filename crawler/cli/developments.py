@@ -7,28 +7,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
 from crawler.cli.articles import db_option, opened, parse_when
-from crawler.story.developments import explain
+from crawler.story.developments import DevelopmentLinker, development_dict, explain
 from storage.records import Development
-
-
-def development_dict(development: Development) -> dict[str, Any]:
-    """A development as plain JSON: its articles as `source:id`, first report, languages, link signals."""
-    return {
-        "id": development.id, "title": development.title,
-        "first_reported_at": development.first_reported_at, "last_reported_at": development.last_reported_at,
-        "languages": development.languages, "sources": development.sources,
-        "articles": [{
-            "ref": f"{m.source}:{m.article_id}", "source": m.source, "article_id": m.article_id,
-            "title": m.title, "url": m.url, "language": m.language, "published_utc": m.published_utc,
-            "topics": m.topics, "linked_to": m.linked_to, "score": m.score, "signals": m.signals,
-            "explanation": explain(m.signals) if m.linked_to else None,
-        } for m in development.members],
-    }
 
 
 def _when(value: str | None) -> str:
@@ -62,11 +46,17 @@ def render_text(developments: list[Development]) -> str:
               help="Only developments with at least this many articles (2: coverage linked across reports).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many, latest first.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--link-missing", is_flag=True,
+              help="First put every stored article without a development into one (articles stored before "
+                   "developments existed); writes to the database.")
 def developments_command(db_url: str | None, topic: str | None, since: str | None, min_articles: int,
-                         limit: int | None, fmt: str) -> None:
+                         limit: int | None, fmt: str, link_missing: bool) -> None:
     """List developments (articles reporting the same development, across sources and languages)."""
     moment = parse_when(since, option="--since")
     with opened(db_url) as store:
+        if link_missing:
+            count = store.link_unlinked(DevelopmentLinker())
+            click.echo(f"developments: linked {count} article(s) stored without a development", err=True)
         found = store.developments.list_all(topic=topic, since=moment, min_articles=min_articles, limit=limit)
     if fmt == "json":
         click.echo(json.dumps([development_dict(d) for d in found], ensure_ascii=False, indent=2))

@@ -5,6 +5,10 @@
     newswatch watch --once --source bbc --route feeds.bbci.co.uk=http://127.0.0.1:8000/feeds
     newswatch watch --metrics-port 9464                # Prometheus /metrics and /healthz on 127.0.0.1
 
+Several daemons on one PostgreSQL database: one leads (crawls and delivers), the others stand by and take
+over within --standby-poll seconds when it stops or dies. On a SQLite file a second daemon (or a --once run
+while a daemon runs) refuses to start with one line.
+
 Logs go to stderr at INFO (or --log-level; --log-format json for one JSON object a line), one line per
 cycle; Scrapy's own log only at WARNING and above.
 Exit status: 0 on SIGTERM/SIGINT or a `--once` cycle whose crawls finished, 1 when a `--once` crawl did
@@ -50,10 +54,13 @@ def setup_logging(debug: bool) -> None:
               help="Serve Prometheus metrics on /metrics and a health check on /healthz at this port.")
 @click.option("--metrics-address", default="127.0.0.1", show_default=True, metavar="HOST",
               help="Address the metrics server listens on (0.0.0.0: every interface).")
+@click.option("--standby-poll", "standby_poll", type=click.FloatRange(0.1, 3600), default=5.0,
+              show_default=True, metavar="SECONDS",
+              help="PostgreSQL: a daemon that does not lead asks this often whether it may take over.")
 @click.pass_context
 def watch_command(ctx: click.Context, config_path: str | None, db_url: str | None, routes: tuple[str, ...],
                   sources: tuple[str, ...], once: bool, raw_settings: tuple[str, ...],
-                  metrics_port: int | None, metrics_address: str) -> None:
+                  metrics_port: int | None, metrics_address: str, standby_poll: float) -> None:
     """Crawl every source on its schedule and send the alerts, until stopped (or once with --once)."""
     config = load(config_path)
     check_channels(config)  # every channel's secrets present and URL accepted: at start, not at 3 a.m.
@@ -64,7 +71,7 @@ def watch_command(ctx: click.Context, config_path: str | None, db_url: str | Non
         raise NewswatchError("--metrics-port serves the daemon's metrics: it cannot be used with --once")
     options = WatchOptions(db_url=db_url or config.storage.url, routes=route_pairs(routes), sources=names,
                            once=once, overrides=parse_settings(raw_settings), metrics_port=metrics_port,
-                           metrics_address=metrics_address)
+                           metrics_address=metrics_address, standby_poll_seconds=standby_poll)
     Store.open(options.db_url).close()  # a database that cannot be opened fails here, before the loop
     setup_logging(bool(ctx.obj and ctx.obj.get("debug")))
     sys.exit(run_watch(config, options))

@@ -258,6 +258,7 @@ class IncrementalMiddleware:
             if response.status == 304:
                 self._stat_inc("newswatch/listing/not_modified")
                 self.pending[url] = (304, None, None)
+                request.meta["nw_not_modified"] = True  # for the spider's errback: alive, nothing new
                 raise IgnoreRequest(f"not modified: {url}")
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")

@@ -137,7 +137,7 @@ def run_demo(base_dir: Path, step: int = 0, echo: bool = True, monitor: bool = T
         if listing.returncode != 0 or not monitor:
             return listing.returncode
         status = _monitor(base_dir, config, server, sink, hook, first_step=step, say=say)
-        return status or _feed(base_dir, say)
+        return status or _feed(base_dir, say) or _developments(base_dir, say)
 
 
 def _monitor(base_dir: Path, config: Path, server: DemoServer, sink: MailSink, hook: WebhookSink, *,
@@ -183,6 +183,18 @@ def _feed(base_dir: Path, say: Callable[..., None]) -> int:
     entries = (base_dir / FEED_PATH).read_text(encoding="utf-8").count("<entry")
     say(f"\nnewswatch demo: the Atom feed of {DEMO_TOPIC} ({entries} entries: articles and revisions) is "
         f"in {FEED_PATH}; open it in a feed reader")
+    return 0
+
+
+def _developments(base_dir: Path, say: Callable[..., None]) -> int:
+    """Show the coverage linked across outlets and languages (`newswatch developments`)."""
+    say(f"\nnewswatch demo: developments of {DEMO_TOPIC} reported by more than one article "
+        "(newswatch developments --min-articles 2):")
+    sys.stdout.flush()
+    done = subprocess.run([sys.executable, "-m", "crawler", "developments", "--db", DB_URL, "--topic",
+                           DEMO_TOPIC, "--min-articles", "2"], cwd=base_dir, env=_env(), check=False)
+    if done.returncode != 0:
+        raise DemoError(f"`newswatch developments` failed with exit status {done.returncode}")
     return 0
 
 

@@ -26,7 +26,7 @@ Stats read (the crawl pipeline emits the newswatch/ ones; missing keys skip the 
 - `newswatch/feed/dead/<feed URL>` and `newswatch/feed/newest/<feed URL>` (spiders/base.py): each configured
   feed on its own. A feed that answered an error status after the retries, gave no response, or held no
   entries fails; so does one whose newest entry is older than `feed_stale_hours`. A feed that answered 304
-  (`newswatch/feed/not_modified/<feed URL>`) is judged by the newest entry an earlier run saw in it.
+  (`newswatch/feed/not_modified/<feed URL>`) is judged by what the latest earlier run that read it found.
 - `log_count/ERROR` (Scrapy): ERROR_LIMIT or more errors logged fails.
 - `newswatch/discovery/sitemap_capped` and `sitemap_crawl_capped` (spiders/base.py): a sitemap cut at
   NEWSWATCH_MAX_SITEMAP_URLS entries, or the crawl's sitemap requests used up
@@ -155,18 +155,26 @@ def check_feed_fresh(stats: Stats, finished_at: datetime | None, stale_hours: fl
 
 def check_feeds(stats: Stats, previous: Sequence[Stats], finished_at: datetime | None,
                 stale_hours: float) -> str | None:
-    """Every configured feed on its own: dead ones, and (with `stale_hours`) stale ones."""
-    problems = [f"{key[len(FEED_DEAD):]} is dead ({stats[key]})" for key in sorted(stats)
-                if key.startswith(FEED_DEAD)]
+    """Every configured feed on its own: dead ones, and (with `stale_hours`) stale ones.
+
+    A feed that answered 304 is as the latest earlier run that read it found it: its newest entry then,
+    or dead when it held no entries then (an unchanged page that is no feed is still no feed).
+    """
+    dead = {k[len(FEED_DEAD):]: v for k, v in stats.items() if k.startswith(FEED_DEAD)}
+    newest: dict[str, Any] = {k[len(FEED_NEWEST):]: v for k, v in stats.items() if k.startswith(FEED_NEWEST)}
+    for key in stats:
+        feed = key[len(FEED_NOT_MODIFIED):] if key.startswith(FEED_NOT_MODIFIED) else None
+        if feed is None or feed in newest or feed in dead:
+            continue
+        for earlier in previous:
+            if FEED_NEWEST + feed in earlier:
+                newest[feed] = earlier[FEED_NEWEST + feed]
+                break
+            if FEED_DEAD + feed in earlier:
+                dead[feed] = f"{earlier[FEED_DEAD + feed]}, unchanged since"
+                break
+    problems = [f"{feed} is dead ({reason})" for feed, reason in sorted(dead.items())]
     if stale_hours > 0 and finished_at is not None:
-        newest: dict[str, Any] = {k[len(FEED_NEWEST):]: v for k, v in stats.items()
-                                  if k.startswith(FEED_NEWEST)}
-        for key in stats:
-            feed = key[len(FEED_NOT_MODIFIED):] if key.startswith(FEED_NOT_MODIFIED) else None
-            if feed is not None and feed not in newest:
-                # Unchanged since an earlier run: that run's newest entry is still the newest.
-                key = FEED_NEWEST + feed
-                newest[feed] = next((p[key] for p in previous if key in p), None)
         for feed, value in sorted(newest.items()):
             moment = _moment(value)
             if moment is None:

@@ -29,6 +29,12 @@ opened (device and inode) with the one at the path, and when they differ it says
 reopens the path (a deleted file is created afresh, and migrated), so the alerts of what crawls store there
 go out.
 
+Several daemons (storage/leadership.py): on PostgreSQL one leads, holding an advisory lock on a connection of
+its own, and the others stand by, asking for the lock every `standby_poll_seconds`; when the leader dies its
+connection closes, the lock is free, and a standby takes over within one poll and starts as a restarted daemon
+would (the killed run never finished, so its source is due; claimed alerts wait for their lease). The leader
+checks its lock on the same beat and stops at once if it lost it. On SQLite a second daemon refuses to start.
+
 SIGTERM/SIGINT: no new job starts; running crawls are closed (recorded "interrupted", which counts as not
 run: the source is due again on restart); no delivery starts after the signal, one already sending
 finishes its messages (each is marked sent as soon as the server accepts it); then exit 0. A second signal
@@ -38,6 +44,7 @@ cancels what is still running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -47,6 +54,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.config import Config
+from crawler.core.errors import StorageError
 from crawler.crawl.runner import (
     CrawlOutcome,
     build_settings,
@@ -60,6 +68,8 @@ from crawler.monitor.metrics import MetricsServer, WatchMetrics
 from crawler.monitor.schedule import due_times, is_due, last_finished_runs
 from crawler.notify.delivery import DeliveryReport, deliver
 from storage import Store
+from storage.engine import display_url
+from storage.leadership import Leadership, leadership_for, refuse_second_daemon
 
 log = logging.getLogger("crawler.monitor.watch")
 
@@ -67,6 +77,7 @@ DELIVERY_JOB = "deliver"
 MISFIRE_GRACE_SECONDS = 300  # a run that fires late (a busy loop, a suspended machine) still runs
 DELIVERY_INTERVAL_SECONDS = 60.0
 STOP_GRACE_SECONDS = 60.0  # how long a signal waits for crawls to close and a sending delivery to end
+STANDBY_POLL_SECONDS = 5.0  # a standby takes over at most this long after the leader is gone
 # Runs that did not complete for a reason of ours, not the site's: they do not count as the source's
 # last run, so a restarted daemon crawls the source again at once.
 NOT_A_RUN = frozenset({"interrupted"})
@@ -97,6 +108,7 @@ class WatchOptions:
     triggers: Mapping[str, Any] | None = None
     metrics_port: int | None = None  # serve /metrics and /healthz here (crawler/monitor/metrics.py); 0: any
     metrics_address: str = "127.0.0.1"
+    standby_poll_seconds: float = STANDBY_POLL_SECONDS  # PostgreSQL: how often a standby asks for the lead
 
 
 @dataclass
@@ -361,6 +373,21 @@ def run_watch(config: Config, options: WatchOptions) -> int:
     database takes no writes at all. Installs the asyncio reactor and the DNS resolver the settings name:
     call it once per process.
     """
+    leadership = leadership_for(options.db_url)
+    try:
+        leading = leadership.try_acquire()
+        if not leading and not leadership.standby_possible:
+            raise refuse_second_daemon(leadership)
+        if not leading and options.once:
+            raise StorageError(f"another newswatch watch ({leadership.holder() or 'unknown'}) leads the "
+                               f"monitor on {display_url(options.db_url)}: --once runs only while no daemon "
+                               "does")
+        return _run_watch(config, options, leadership, leading)
+    finally:
+        leadership.release()
+
+
+def _run_watch(config: Config, options: WatchOptions, leadership: Leadership, leading: bool) -> int:
     install_asyncio_reactor()
     # One resolver for the daemon's life, named by the settings every crawl gets (DNS_RESOLVER via --set).
     install_resolver(build_settings(config, db_url=options.db_url, routes=options.routes,
@@ -412,9 +439,16 @@ def run_watch(config: Config, options: WatchOptions) -> int:
             if options.once:
                 report = await watcher._tracked(watcher.run_once())
                 status.append(0 if report.ok or watcher.stopping else 1)
+            elif await _wait_for_lead(leadership, leading, stop, options):
+                lost: list[bool] = []
+                beat = asyncio.ensure_future(_heartbeat(leadership, stop, options, watcher, lost))
+                try:
+                    await watcher.serve(stop)
+                finally:
+                    beat.cancel()
+                status.append(1 if lost else 0)
             else:
-                await watcher.serve(stop)
-                status.append(0)
+                status.append(0)  # stopped while standing by
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
@@ -436,3 +470,39 @@ def run_watch(config: Config, options: WatchOptions) -> int:
         if error is not None:
             raise error
     return status[0] if status else 0
+
+
+async def _wait_for_lead(leadership: Leadership, leading: bool, stop: asyncio.Event,
+                         options: WatchOptions) -> bool:
+    """Stand by until this daemon leads (true) or is stopped (false). Only PostgreSQL has standbys."""
+    where = display_url(options.db_url)
+    if not leading:
+        log.info("standby: %s leads the monitor on %s; taking over when it stops (asking every %gs)",
+                 leadership.holder() or "another daemon", where, options.standby_poll_seconds)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), options.standby_poll_seconds)
+            if stop.is_set():
+                return False
+            if await asyncio.to_thread(leadership.try_acquire):
+                break
+    if leadership.standby_possible:
+        log.info("leading the monitor on %s", where)
+    return True
+
+
+async def _heartbeat(leadership: Leadership, stop: asyncio.Event, options: WatchOptions, watcher: Watcher,
+                     lost: list[bool]) -> None:
+    """While leading: check the lead every poll; lost (the database connection broke, so another daemon may
+    lead already) means stop at once, so that no crawl runs twice and no alert is sent twice."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), options.standby_poll_seconds)
+        if stop.is_set() or await asyncio.to_thread(leadership.holds):
+            continue
+        log.error("lost the lead of the monitor on %s (its database connection broke): stopping",
+                  display_url(options.db_url))
+        lost.append(True)
+        watcher.stopping = True
+        stop_all()
+        stop.set()

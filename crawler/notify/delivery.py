@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -413,13 +414,16 @@ def deliver(store: Store, config: Config, *, now: datetime | None = None,
 
 def _send_all(store: Store, config: Config, settings: SmtpSettings, outgoing: Sequence[Outgoing],
               now: datetime, report: DeliveryReport) -> None:
-    lease_until = now + timedelta(seconds=max(settings.timeout * 4, channels.SEND_DEADLINE_SECONDS)) \
-        + LEASE_MARGIN
+    lease = timedelta(seconds=max(settings.timeout * 4, channels.SEND_DEADLINE_SECONDS)) + LEASE_MARGIN
+    started = time.monotonic()
     connection = SmtpConnection(settings)
     down: str | None = None  # the SMTP connection failed: the rest of the mails wait for the next run
     try:
         for item in outgoing:
             outbox: Any = store.notices if item.kind == "health" else store.deliveries
+            # The lease runs from when this item is claimed, not from the start of the batch: a batch slowed
+            # by channels that time out must not leave its later items claimable by a second job.
+            lease_until = now + timedelta(seconds=time.monotonic() - started) + lease
             if not outbox.claim(item.ids, now, lease_until):
                 continue  # another delivery job has it
             if item.message is None and item.chat is None:
@@ -484,7 +488,7 @@ def _count_sent(item: Outgoing, report: DeliveryReport) -> None:
 
 def _fail(outbox: Any, item: Outgoing, now: datetime, error: str, report: DeliveryReport) -> None:
     outbox.mark_failed(item.ids, now, error)
-    log.warning("%s mail to %s failed for good: %s", item.kind, item.recipient, error)
+    log.warning("%s %s to %s failed for good: %s", item.kind, _what(item), item.recipient, error)
     report.errors.append(error)
     if item.kind == "health":
         report.notices_failed += 1
@@ -496,11 +500,15 @@ def _retry(outbox: Any, config: Config, item: Outgoing, now: datetime, error: st
            report: DeliveryReport) -> None:
     due = now + timedelta(seconds=config.alerts.retry_delay(item.attempts + 1))
     outbox.retry_later(item.ids, due, error)
-    log.warning("%s mail to %s not sent, retrying after %s: %s", item.kind, item.recipient, utc_iso(due),
-                error)
+    log.warning("%s %s to %s not sent, retrying after %s: %s", item.kind, _what(item), item.recipient,
+                utc_iso(due), error)
     report.errors.append(error)
     if item.kind != "health":
         report.retrying += len(item.ids)
+
+
+def _what(item: Outgoing) -> str:
+    return "message" if item.is_channel else "mail"
 
 
 def _redact(text: str, settings: SmtpSettings) -> str:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -33,7 +34,7 @@ from typing import Any
 
 from crawler.core.items import Article
 from crawler.story.relevance import fold
-from storage.records import LinkCandidate, LinkDecision
+from storage.records import Development, LinkCandidate, LinkDecision
 
 FEATURES_VERSION = 1
 LINK_THRESHOLD = 4.5
@@ -118,7 +119,8 @@ class _Concept:
     label: str
     weight: float
     counts: bool
-    patterns: Mapping[str, re.Pattern[str]]  # language -> one alternation of its terms
+    patterns: Mapping[str, re.Pattern[str]]  # language -> one alternation of its terms (short windows)
+    terms: Mapping[str, TermSet]  # language -> its terms, for whole texts
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,64 @@ class _Outlet:
     label: str
     source: str | None
     pattern: re.Pattern[str]  # a citation of it
+    cues: tuple[str, ...] = ()  # lower-cased names: the pattern runs only on a text containing one
+
+    def cited_in(self, text: str, lowered: str) -> bool:
+        return any(cue in lowered for cue in self.cues) and bool(self.pattern.search(text))
+
+
+_WORD = re.compile(r"\w+")
+_SUFFIX_WORDS = {"en": ("", "s", "es"), "id": ("", "nya", "lah", "pun")}
+
+
+class Tokens:
+    """A folded text as words, for matching many lexicon terms fast: an n-gram lookup per term instead of a
+    regular expression scan of the whole text per concept (which cost most of the linking time)."""
+
+    def __init__(self, folded: str) -> None:
+        self.words = _WORD.findall(folded)
+        self.grams: set[str] = set()
+        for n in range(1, 5):
+            for i in range(len(self.words) - n + 1):
+                self.grams.add(" ".join(self.words[i:i + n]))
+        self.sorted_words = sorted(set(self.words))
+
+    def has_prefix(self, head: str, prefix: str) -> bool:
+        """Whether `head` (words before, may be "") followed by a word starting with `prefix` occurs."""
+        if not head:
+            at = bisect_left(self.sorted_words, prefix)
+            return at < len(self.sorted_words) and self.sorted_words[at].startswith(prefix)
+        return any(g.startswith(f"{head} {prefix}") for g in self.grams if g.startswith(head))
+
+
+@dataclass(frozen=True)
+class TermSet:
+    """One language's terms of a concept: exact n-grams (with the language's word endings), and prefixes
+    (a term ending in *) as (words before, prefix of the last word)."""
+
+    exact: frozenset[str]
+    prefixes: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def build(cls, terms: Iterable[str], language: str) -> TermSet:
+        exact: set[str] = set()
+        prefixes: list[tuple[str, str]] = []
+        for term in terms:
+            folded = fold(term.strip())
+            words = _WORD.findall(folded.rstrip("*"))
+            if not words or len(words) > 4:
+                continue
+            if folded.endswith("*"):
+                prefixes.append((" ".join(words[:-1]), words[-1]))
+                continue
+            for ending in _SUFFIX_WORDS.get(language, ("",)):
+                exact.add(" ".join([*words[:-1], words[-1] + ending]))
+        return cls(frozenset(exact), tuple(prefixes))
+
+    def found_in(self, tokens: Tokens) -> bool:
+        if not self.exact.isdisjoint(tokens.grams):
+            return True
+        return any(tokens.has_prefix(head, prefix) for head, prefix in self.prefixes)
 
 
 @dataclass(frozen=True)
@@ -138,12 +198,19 @@ class Lexicon:
     outlets: tuple[_Outlet, ...]
     default_entity_weight: float
     name_words: frozenset[str]  # every word of every entity name, folded: not repeated as a plain name
+    names: dict[str, _Entity] = field(default_factory=dict, compare=False)  # folded name words -> entity
+    by_key: dict[str, _Entity] = field(default_factory=dict, compare=False)
+    concept_by_key: dict[str, _Concept] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.by_key.update({e.key: e for e in self.entities})
+        self.concept_by_key.update({c.key: c for c in self.concepts})
 
     def entity(self, key: str) -> _Entity | None:
-        return next((e for e in self.entities if e.key == key), None)
+        return self.by_key.get(key)
 
     def concept(self, key: str) -> _Concept | None:
-        return next((c for c in self.concepts if c.key == key), None)
+        return self.concept_by_key.get(key)
 
     def outlet_label(self, key: str) -> str:
         return next((o.label for o in self.outlets if o.key == key), key)
@@ -204,8 +271,14 @@ def build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
     concepts = tuple(
         _Concept(key, str(spec.get("label", key)), float(spec.get("weight", 1.0)), bool(spec.get("counts")),
                  {lang: re.compile(r"(?<!\w)" + _alternation(spec[lang], suffixes[lang]) + r"(?!\w)")
-                  for lang in ("en", "id") if spec.get(lang)})
+                  for lang in ("en", "id") if spec.get(lang)},
+                 {lang: TermSet.build(spec[lang], lang) for lang in ("en", "id") if spec.get(lang)})
         for key, spec in raw.get("concepts", {}).items())
+    name_index: dict[str, _Entity] = {}
+    for entity in entities:
+        for name in raw["entities"][entity.key]["names"]:
+            if not _is_acronym(name):
+                name_index.setdefault(" ".join(_WORD.findall(fold(name))), entity)
     outlets = []
     for key, spec in raw.get("outlets", {}).items():
         names = _outlet_names(spec["names"])
@@ -213,11 +286,12 @@ def build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
         cite = (rf"(?<!\w)(?i:{_CITE_BEFORE}){names}(?!\w)|(?<!\w){names}(?i:{_CITE_AFTER})(?!\w)")
         if domains:
             cite += "|(?i:" + "|".join(re.escape(d) for d in domains) + ")"
-        outlets.append(_Outlet(key, str(spec.get("label", key)), spec.get("source"), re.compile(cite)))
+        outlets.append(_Outlet(key, str(spec.get("label", key)), spec.get("source"), re.compile(cite),
+                               tuple(n.lower() for n in spec["names"])))
     words = frozenset(fold(w) for e in raw.get("entities", {}).values() for n in e["names"]
                       for w in re.split(r"[\s-]+", n) if w)
     default = float(raw.get("defaults", {}).get("entity_weight", 1.0))
-    return Lexicon(entities, concepts, tuple(outlets), default, words)
+    return Lexicon(entities, concepts, tuple(outlets), default, words, names=name_index)
 
 
 # -- features of one article ---------------------------------------------------------------------------
@@ -240,13 +314,14 @@ def article_features(article: Article, published_utc: str | None = None,
     dates: list[str] = []
     for where, text in ((HEAD, head), (BODY, body)):
         folded = fold(text)
-        for key, label in _entities_in(lex, text, folded):
+        tokens = Tokens(folded)
+        for key, label in _entities_in(lex, text, tokens):
             entities.setdefault(key, {"label": label, "where": where})
         for concept in lex.concepts:
-            for lang, pattern in concept.patterns.items():
+            for lang, terms in concept.terms.items():
                 if language in ("en", "id") and lang != language:
                     continue
-                if pattern.search(folded):
+                if terms.found_in(tokens):
                     concepts.setdefault(concept.key, where)
                     break
         without_dates, found_dates = _dates_in(folded, year)
@@ -257,7 +332,9 @@ def article_features(article: Article, published_utc: str | None = None,
                 entry["concepts"].append(concept_key)
                 if len(entry["concepts"]) == 1:
                     entry["label"] = label
-    cites = sorted({o.key for o in lex.outlets if o.pattern.search(f"{head}\n{body}")})
+    whole = f"{head}\n{body}"
+    lowered = whole.lower()
+    cites = sorted({o.key for o in lex.outlets if o.cited_in(whole, lowered)})
     return {"v": FEATURES_VERSION, "source": article.source, "language": language or None,
             "published": published, "entities": entities, "concepts": concepts, "numbers": numbers,
             "dates": dates, "cites": cites}
@@ -269,7 +346,7 @@ def name_weights(article: Article, lexicon: Lexicon | None = None) -> dict[str, 
     lex = lexicon or load_lexicon()
     text = "\n".join(part for part in (article.title or "", article.lead or "", article.body) if part)
     out: dict[str, float] = {}
-    for key, _label in _entities_in(lex, text, fold(text)):
+    for key, _label in _entities_in(lex, text, Tokens(fold(text))):
         entity = lex.entity(key)
         out[key] = entity.weight if entity else lex.default_entity_weight
     return out
@@ -287,20 +364,22 @@ def _utc_text(value: str | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _entities_in(lex: Lexicon, text: str, folded: str) -> list[tuple[str, str]]:
-    """(key, label) of the names in a text: lexicon entities (longest name first), then other capitalised
-    names, each word on its own ("name:hamdok")."""
-    spans: list[tuple[int, int, _Entity]] = []
-    for entity in lex.entities:
-        if entity.pattern is not None:
-            spans.extend((m.start(), m.end(), entity) for m in entity.pattern.finditer(folded))
-    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+def _entities_in(lex: Lexicon, text: str, tokens: Tokens) -> list[tuple[str, str]]:
+    """(key, label) of the names in a text: lexicon entities (the longest name at each word: "Nursultan
+    Nazarbayev" is the man, not the city), then other capitalised names, each word on its own
+    ("name:hamdok")."""
     found: list[tuple[str, str]] = []
-    end = -1
-    for start, stop, entity in spans:
-        if start >= end:
-            found.append((entity.key, entity.label))
-            end = stop
+    words = tokens.words
+    i = 0
+    while i < len(words):
+        for n in (4, 3, 2, 1):
+            entity = lex.names.get(" ".join(words[i:i + n])) if i + n <= len(words) else None
+            if entity is not None:
+                found.append((entity.key, entity.label))
+                i += n
+                break
+        else:
+            i += 1
     found.extend((e.key, e.label) for e in lex.entities if e.acronyms is not None and e.acronyms.search(text))
     lower_words = set(re.findall(r"(?<![\w-])[a-z][\w-]*", text))
     mid_sentence: set[str] = set()
@@ -535,6 +614,22 @@ def explain(signals: Sequence[Mapping[str, Any]]) -> str:
         else:
             parts.append(str(s["label"]))
     return ", ".join(parts)
+
+
+def development_dict(development: Development) -> dict[str, Any]:
+    """A development as plain JSON (the CLI's --format json, the dashboard's ?format=json): its articles as
+    `source:id`, first report, languages, and each link's signals with the line that explains them."""
+    return {
+        "id": development.id, "title": development.title,
+        "first_reported_at": development.first_reported_at, "last_reported_at": development.last_reported_at,
+        "languages": development.languages, "sources": development.sources,
+        "articles": [{
+            "ref": f"{m.source}:{m.article_id}", "source": m.source, "article_id": m.article_id,
+            "title": m.title, "url": m.url, "language": m.language, "published_utc": m.published_utc,
+            "topics": m.topics, "linked_to": m.linked_to, "score": m.score, "signals": m.signals,
+            "explanation": explain(m.signals) if m.linked_to else None,
+        } for m in development.members],
+    }
 
 
 # -- the decision -------------------------------------------------------------------------------------------

@@ -28,13 +28,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler.core.errors import InputError, NewswatchError
 from crawler.notify.atom import build_feed, feed_id
 from crawler.notify.compose import source_name
+from crawler.story.developments import development_dict, explain
 from crawler.web import diffview, timeline
 from storage.coverage import CoverageReader, TopicCoverage, change_summary
+from storage.developments import DevelopmentStore
+from storage.records import Development
 from storage.search import search_articles
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
 SEARCH_LIMIT = 50
+DEVELOPMENTS_SHOWN = 30  # on a topic page, latest first; the timeline draws those with two or more articles
+SPANS_SHOWN = 12
 _SNIPPET_MARK = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -44,6 +49,7 @@ def environment() -> Environment:
     env.filters["source_name"] = source_name
     env.filters["when"] = lambda iso: (iso or "")[:16].replace("T", " ")
     env.filters["article_path"] = article_path
+    env.filters["explain"] = explain
     return env
 
 
@@ -62,6 +68,29 @@ def stylesheet() -> str:
 def marked_snippet(snippet: str) -> Markup:
     """A search snippet with its [matched] words in <mark>, everything else escaped."""
     return Markup(_SNIPPET_MARK.sub(lambda m: f"<mark>{m.group(1)}</mark>", str(escape(snippet))))
+
+
+def topic_developments(reader: CoverageReader, topic: str,
+                       limit: int = DEVELOPMENTS_SHOWN) -> list[Development]:
+    """The topic's developments with two or more articles (linked coverage), latest report first; [] for a
+    database written before developments existed."""
+    from sqlalchemy import inspect
+
+    with reader.engine.connect() as conn:
+        if not inspect(conn).has_table("developments"):
+            return []
+    return DevelopmentStore(reader).list_all(topic=topic, min_articles=2, limit=limit)
+
+
+def development_spans(developments: list[Development], href: str = "#development-{id}",
+                      limit: int = SPANS_SHOWN) -> list[timeline.Span]:
+    """Developments as timeline spans (first to last report), earliest first, each linking to its entry."""
+    shown = sorted(developments[:limit], key=lambda d: d.first_reported_at or "")
+    return [timeline.Span(label=f"{d.title or 'development'}: {len(d.members)} articles, "
+                                f"{', '.join(source_name(x) for x in d.sources)} ({', '.join(d.languages)})",
+                          start=d.first_reported_at or d.members[0].first_seen_at,
+                          end=d.last_reported_at or d.members[-1].first_seen_at, href=href.format(id=d.id))
+            for d in shown]
 
 
 def timeline_svg(coverage: TopicCoverage, spans: list[timeline.Span] | None = None) -> Markup:
@@ -122,10 +151,14 @@ class Dashboard:
         coverage = self.reader.coverage(name)
         if coverage is None:
             raise HTTPException(404, f"No stored coverage of a topic named “{name}”.")
+        developments = topic_developments(self.reader, name)
         data: dict[str, Any] = {"coverage": coverage, "topic": name,
                                 "description": self.topics.get(name, "")}
-        if request.query_params.get("format") != "json":
-            data["timeline"] = timeline_svg(coverage)
+        if request.query_params.get("format") == "json":
+            data["developments"] = [development_dict(d) for d in developments]
+        else:
+            data["timeline"] = timeline_svg(coverage, development_spans(developments))
+            data["developments"] = developments
         return self.page(request, "topic.html", data)
 
     async def feed(self, request: Request) -> Response:

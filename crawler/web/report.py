@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup
 
-from crawler.web.app import environment, stylesheet, timeline_svg
+from crawler.web.app import development_spans, environment, stylesheet, timeline_svg, topic_developments
 from crawler.web.diffview import paragraphs, side_by_side
 from storage.coverage import CoverageReader, Revision
 
@@ -38,7 +38,9 @@ def render_report(reader: CoverageReader, topic: str, *, description: str = "",
         return None
     env = environment()
     changes = {(r.source, r.article_id, r.version_no): revision_lines(reader, r) for r in coverage.revisions}
+    developments = topic_developments(reader, topic)
     return env.get_template("report.html").render(
-        topic=topic, description=description, coverage=coverage, timeline=timeline_svg(coverage),
+        topic=topic, description=description, coverage=coverage, developments=developments,
+        timeline=timeline_svg(coverage, development_spans(developments)),
         css=Markup(stylesheet()), changes=changes,
         generated=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"))

@@ -61,3 +61,20 @@ def test_bad_input_is_one_line(db: str, tmp_path: Path) -> None:
     assert code == 2 and err.count("\n") == 1 and "--since" in err
     code, _, err = run("developments", "--db", sqlite_url(tmp_path / "missing.db"))
     assert code == 2 and err.count("\n") == 1
+
+
+def test_link_missing_links_articles_stored_before_developments_existed(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "old.db")
+    with Store.open(url) as store:
+        for item in (LIPUTAN6_DETAINED, BBC_WITHDRAWAL, BBC_DETAINED):  # saved without a linker
+            store.save_article(item, matches=KZ_MATCH, score=5.0, fetched_at=FETCHED, listing_date=None,
+                               classify=classify)
+    code, out, _ = run("developments", "--db", url, "--format", "json")
+    assert (code, json.loads(out)) == (0, [])
+    result = CliRunner().invoke(cli, ["developments", "--db", url, "--format", "json", "--link-missing",
+                                      "--min-articles", "2"], catch_exceptions=False)
+    assert result.exit_code == 0 and "linked 3 article(s)" in result.stderr
+    [development] = json.loads(result.stdout)
+    assert [a["ref"] for a in development["articles"]] == ["bbc:bbc-1", "liputan6:4900001"]
+    again = CliRunner().invoke(cli, ["developments", "--db", url, "--link-missing"], catch_exceptions=False)
+    assert "linked 0 article(s)" in again.stderr  # nothing left to link

@@ -10,6 +10,7 @@ import pytest
 
 from crawler.config import ENV_CONFIG, ENV_DB, load_config
 from crawler.core.errors import ConfigError
+from tests.servers.offline import loopback_only_args
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -124,7 +125,9 @@ def test_bad_outlet_config_is_one_line_naming_the_key(tmp_path: Path, text: str,
 
 def test_the_command_line_says_it_in_one_line_with_status_2(tmp_path: Path) -> None:
     path = write(tmp_path, OUTLET.replace("(?P<id>[a-z0-9-]+)", "([a-z0-9-]+)"))
-    done = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--config", str(path)], cwd=REPO,
+    # Refused at its config; should it ever crawl, the loopback-only resolver keeps it off the network.
+    command = loopback_only_args([sys.executable, "-m", "crawler", "crawl", "--config", str(path)])
+    done = subprocess.run(command, cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()

@@ -79,6 +79,10 @@ def test_python_m_crawler_demo(tmp_path: Path) -> None:
     assert "caspian: Kazakhstan says CSTO troops will start leaving on Thursday" in done.stdout
     assert len(re.findall(r"^In-Reply-To: <article\.", done.stdout, flags=re.M)) == 4
     assert "225" in done.stdout
+    # The coverage linked across outlets and languages, each link with its reasons.
+    assert re.search(r"^development \d+ · 3 articles · bbc, caspian, liputan6 · en, id", done.stdout,
+                     flags=re.M)
+    assert re.search(r"linked to (bbc|caspian|liputan6):\w+ \([\d.]+\): ~2,500 troops, CSTO", done.stdout)
 
     # The subscriber's webhook channel got the same alerts as short chat messages, step by step.
     posts = dict(re.findall(r"^  step (\d+): \d+ email\(s\), (\d+) webhook message", done.stdout, flags=re.M))

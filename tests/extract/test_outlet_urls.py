@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from crawler.config import load_config
 from crawler.crawl.configured import outlet_rules, use_config
 from crawler.demo import outlet_pages
 from crawler.demo.catalog import DemoArticle
@@ -49,10 +51,8 @@ def test_id_drawn_from_the_canonical_url() -> None:
     assert article_id_for("https://bulletin.example/about.php") is None
 
 
-def test_rules_come_from_the_config(tmp_path: object) -> None:
-    from crawler.config import load_config
-
-    path = tmp_path / "c.toml"  # type: ignore[operator]
+def test_rules_come_from_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
     path.write_text(outlet_pages.CONFIG, encoding="utf-8")
     config = load_config(path)
     (rule,) = outlet_rules(config)

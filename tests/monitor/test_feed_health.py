@@ -1,6 +1,7 @@
 """Each configured feed watched on its own: dead (an error status, no entries) and stale feeds fail the
-crawl's health check, named by URL. A real `scrapy crawl liputan6` of its four default feeds on the loopback
-server, then the check over the stats it recorded; and the check alone for a feed that answered 304."""
+crawl's health check, named by URL. Two real `newswatch crawl`s of Liputan6's four default feeds on the
+loopback server, then the check over the stats they recorded; and the check alone for feeds that answered
+304."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from crawler.config import HealthConfig
 from crawler.monitor.health import check_feeds, evaluate
+from tests.crawl.pipeline.site import last_stats, newswatch_crawl, write_config
 from tests.servers import LoopbackServer
-from tests.servers.crawl import run_crawl, site_routes
 
 HEALTH = HealthConfig(consecutive_failures=3, min_articles=0, max_parse_failure_ratio=0.2,
                       feed_stale_hours=24)
@@ -19,6 +20,7 @@ GLOBAL_FEED = "https://feed.liputan6.com/rss/global"
 NEWS_FEED = "https://feed.liputan6.com/rss/news"
 GLOBAL_PAGE_FEED = "https://www.liputan6.com/global/feed/rss"
 NEWS_PAGE_FEED = "https://www.liputan6.com/news/feed/rss"
+FEEDS = [GLOBAL_FEED, NEWS_FEED, GLOBAL_PAGE_FEED, NEWS_PAGE_FEED]  # the packaged defaults
 
 
 def _rss(when: datetime, article_id: str) -> str:
@@ -39,12 +41,14 @@ def test_dead_and_stale_feeds_of_a_real_crawl_are_named(loopback_server: Loopbac
                content_type="application/rss+xml")
     server.add("/liputan6/news/feed/rss", "<html><body><h1>Bukan feed</h1></body></html>",
                content_type="text/html")
+    db = tmp_path / "nw.db"
+    config = write_config(tmp_path / "nw.toml", liputan6={"feeds": FEEDS, "tags": []})
 
-    result = run_crawl("liputan6", tmp_path, routes=site_routes(server), args={"tags": ""},
-                       settings={"NEWSWATCH_PREFILTER_ON": ""})
+    run = newswatch_crawl(db, config, server, "--source", "liputan6",
+                          settings={"NEWSWATCH_PREFILTER_ON": ""})
 
-    assert result.returncode == 0, result.log[-3000:]
-    stats = result.stats
+    assert run.returncode == 0, run.stderr
+    stats = last_stats(db, "liputan6")
     assert f"newswatch/feed/newest/{GLOBAL_FEED}" in stats
     assert stats[f"newswatch/feed/dead/{NEWS_FEED}"] == "HTTP 404"
     assert stats[f"newswatch/feed/dead/{NEWS_PAGE_FEED}"].startswith("no entries")
@@ -57,6 +61,19 @@ def test_dead_and_stale_feeds_of_a_real_crawl_are_named(loopback_server: Loopbac
     checks = [f.check for f in evaluate(stats, [], HEALTH, outcome="finished",
                                         finished_at=now + timedelta(minutes=1))]
     assert "feeds" in checks
+
+    # The next crawl asks conditionally: the unchanged feeds answer 304, alive, judged by what the first
+    # run saw in them.
+    again = newswatch_crawl(db, config, server, "--source", "liputan6",
+                            settings={"NEWSWATCH_PREFILTER_ON": ""})
+    assert again.returncode == 0, again.stderr
+    second = last_stats(db, "liputan6")
+    assert second[f"newswatch/feed/not_modified/{GLOBAL_FEED}"] == 1
+    assert f"newswatch/feed/dead/{GLOBAL_FEED}" not in second
+    assert second[f"newswatch/feed/dead/{NEWS_FEED}"] == "HTTP 404"
+    assert second[f"newswatch/feed/not_modified/{NEWS_PAGE_FEED}"] == 1  # the same HTML page again
+    assert check_feeds(second, [stats], now + timedelta(minutes=1), 24) == message.replace(
+        "(not a feed, or an empty one))", "(not a feed, or an empty one), unchanged since)")
 
 
 def test_a_feed_that_answered_304_is_judged_by_what_an_earlier_run_saw() -> None:

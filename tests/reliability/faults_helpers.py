@@ -299,8 +299,9 @@ def write_config(path: Path, *, db_url: str | None, smtp: Mapping[str, Any] | No
     (renamed to `topic_name` when given), optional SMTP settings and subscriptions. Without `db_url` the
     default database applies (data/newswatch.db under the working directory)."""
     lines = ["[storage]", f"url = {toml_value(db_url)}", ""] if db_url else []
-    # feeds = []: the packaged defaults now poll Liputan6's feeds, which no test site serves.
-    lines += ["[sources.liputan6]", "tags = [\"kazakhstan\"]", "feeds = []", "max_pages = 1", "",
+    # The tag page is the only way in: the packaged feeds and sitemaps (other hosts, not routed here) are off.
+    lines += ["[sources.liputan6]", "tags = [\"kazakhstan\"]", "max_pages = 1", "feeds = []", "sitemaps = []",
+              "topic_pages = []", "",
              "[sources.bbc]", f"enabled = {toml_value(bbc)}", "feeds = []", "sitemaps = []", ""]
     if description is not None and topic_name == TOPIC:
         lines += [f"[topics.{toml_value(TOPIC)}]", f"description = {toml_value(description)}", ""]

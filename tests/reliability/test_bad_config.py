@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.faults_helpers import offline
+
 REPO = Path(__file__).resolve().parent.parent.parent
 
 # name -> (config text after the [storage] table, the dotted key the error must name)
@@ -49,8 +51,9 @@ COMMANDS = {
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_") and not k.endswith("_proxy")}
     env["PYTHONPATH"] = str(REPO)
-    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    # offline(): crawl and watch get LoopbackOnlyResolver, should one ever get past its config.
+    return subprocess.run([sys.executable, "-m", "crawler", *offline(args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:

@@ -18,7 +18,7 @@ from crawler.core.errors import InputError, NoArticleError
 from crawler.core.items import Article
 from crawler.extract.decoding import UnreadablePage, decode_html
 from crawler.extract.pages import parse_article
-from crawler.extract.pages.text import iter_paragraphs
+from crawler.extract.text import iter_paragraphs
 from tests.conftest import fixture_html
 from tests.reliability.samples import (
     INDONESIAN_SENTENCE,

@@ -9,6 +9,7 @@ with the server's reply and never retried.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections import Counter
@@ -144,6 +145,12 @@ def test_outbox_keeps_undelivered_alerts_until_smtp_recovers(
         errors = [r[0] for r in query(tmp_path / "news.db",
                                       "SELECT last_error FROM deliveries WHERE status = 'failed'")]
         assert all("550" in (e or "") for e in errors), errors
+        # `newswatch status` shows them: the refused recipient, each of its three alerts, the reply.
+        status = run_newswatch(["status", "--config", str(config), "--format", "json"], tmp_path)
+        assert status.returncode == 0, status.stderr
+        shown = json.loads(status.stdout)["failed"]
+        assert sorted(f["recipient"] for f in shown) == [FLAKY] * 3
+        assert all("550" in (f["error"] or "") for f in shown), shown
 
     # A third run sends nothing more: delivered alerts are never sent again.
     _deliver(tmp_path, config)

@@ -148,3 +148,15 @@ def test_give_up_still_ends_a_refusal_that_never_lifts(world: World) -> None:  #
     errors = {d.last_error for d in world.store.deliveries.with_status("failed")}
     [error] = errors
     assert error and error.startswith("gave up after 1 hours") and "554" in error
+
+
+def test_an_ehlo_line_the_server_finds_too_long_is_a_session_refusal(
+        smtp_server: LoopbackSmtpServer) -> None:  # noqa: F811
+    # The other way round: our EHLO of 100,000 characters, which aiosmtpd answers "500 Command line too long".
+    settings = SmtpSettings(host=smtp_server.host, port=smtp_server.port, security="none", timeout=5.0,
+                            local_hostname="h" * 100_000)
+    with pytest.raises(SendError) as refused:
+        send(settings, compose_test("desk-a@example.org", "alerts@newswatch.test", now=T0),
+             ["desk-a@example.org"])
+    assert refused.value.retryable and refused.value.code == 500, refused.value
+    assert "line too long" in str(refused.value) and smtp_server.received() == []

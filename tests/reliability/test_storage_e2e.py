@@ -245,12 +245,28 @@ def test_full_or_read_only_database_nothing_half_written(kind: str, tmp_path: Pa
 def test_full_or_read_only_database_fails_the_crawl_with_one_line(kind: str, tmp_path: Path) -> None:
     with FaultServer() as server:
         setup, site = _seeded(tmp_path, server)
-        code, stderr, _stdout = (_full_crawl if kind == "full" else _read_only_crawl)(setup, site)
-    assert code != 0
+        before = runs(setup.db_path)
+        server.clear_log()
+        code, stderr, stdout = (_full_crawl if kind == "full" else _read_only_crawl)(setup, site)
+        asked = server.paths()
     errors = [line for line in stderr.splitlines() if line.startswith("newswatch: error:")]
     assert len(errors) == 1, stderr
-    assert ("read-only" if kind == "read-only" else "full") in errors[0]
     assert "Traceback" not in stderr
+    if kind == "read-only":
+        # Refused before the crawl: exit 2 (a user error), not one request, no run recorded.
+        assert code == 2 and "the database is read-only" in errors[0]
+        assert asked == [] and runs(setup.db_path) == before
+        return
+    # Full: only a real write finds it. The crawl ends there: exit 1, the run and its finish reason say
+    # storage_error, with the error as a stat; the articles whose writes failed are not counted as stored.
+    assert code == 1 and errors[0].startswith("newswatch: error: the database or its disk is full: ")
+    assert [r["outcome"] for r in runs(setup.db_path)] == [*(r["outcome"] for r in before), "storage_error"]
+    stats = runs(setup.db_path)[-1]["stats"]
+    assert stats["finish_reason"] == "storage_error"
+    assert "the database or its disk is full" in stats["newswatch/storage_error"]
+    assert stats["newswatch/storage_errors"] >= 1
+    assert stats.get("newswatch/articles/new", 0) == len(stored_ids(setup.db_path)) - 2  # 2 from before
+    assert stdout.startswith("liputan6: storage_error")
 
 
 def _watch_args(setup: CrawlSetup, site: Liputan6Site, db_url: str) -> list[str]:

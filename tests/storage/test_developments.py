@@ -88,3 +88,15 @@ def test_a_failing_linker_writes_nothing(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError):
             save(store, BBC_DETAINED, Broken())
         assert store.get_article("bbc", "bbc-1") is None and store.events() == []
+
+
+def test_link_unlinked_links_old_articles_oldest_first(store: Store) -> None:
+    for item in (LIPUTAN6_DETAINED, BBC_DETAINED):
+        store.save_article(item, matches=KZ_MATCH, score=5.0, fetched_at=FETCHED, listing_date=None,
+                           classify=classify)
+    assert store.link_unlinked(DevelopmentLinker()) == 2
+    [development] = store.developments.list_all()
+    # BBC's report came first: Liputan6's joined it, as if they had been stored in that order
+    assert [(m.article_id, m.linked_to) for m in development.members] == [("bbc-1", None),
+                                                                          ("4900001", "bbc:bbc-1")]
+    assert store.link_unlinked(DevelopmentLinker()) == 0

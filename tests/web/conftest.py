@@ -28,7 +28,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     from crawler.demo.driver import run_demo
 
     shared = tmp_path_factory.getbasetemp().parent
-    base = shared / "web-demo"
+    # The cache outlives a session: its name says what built it (schema head, demo content, linking
+    # lexicon), so a database left by older code (no developments table, say) is never reused.
+    base = shared / f"web-demo-{_demo_key()}"
     db = base / "data" / "demo" / "newswatch.db"
     with FileLock(str(shared / "web-demo.lock")):
         if not (base / "done").exists():
@@ -41,6 +43,18 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
                 os.chdir(cwd)
             (base / "done").touch()
     return f"sqlite:///{db}"
+
+
+def _demo_key() -> str:
+    import hashlib
+
+    from storage.migrations import head
+
+    root = Path(__file__).resolve().parents[2] / "crawler"
+    digest = hashlib.sha256(head().encode())
+    for path in sorted([*root.glob("demo/content/*.toml"), root / "story" / "lexicon.toml"]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @pytest.fixture()

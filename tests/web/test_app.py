@@ -108,7 +108,7 @@ def test_pages_are_also_json(client: TestClient, reader: CoverageReader) -> None
     coverage = reader.coverage(TOPIC)
     assert coverage is not None
     assert data["coverage"]["total"] == coverage.total
-    assert {r["source"] for r in data["coverage"]["revisions"]} <= {"liputan6", "bbc"}
+    assert {r["source"] for r in data["coverage"]["revisions"]} <= {"liputan6", "bbc", "caspian"}
 
 
 def test_only_reading_is_allowed(client: TestClient) -> None:

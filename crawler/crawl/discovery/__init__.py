@@ -2,6 +2,9 @@
 
 Pure functions from (url, body) to links; the spiders decide which links to follow. Records: ListingLink,
 GoneArticle (crawler.crawl.discovery.records).
+
+May import `crawler.core` and `crawler.extract`; nothing else of the crawl (the spiders and pipelines
+import it).
 """
 
 from crawler.crawl.discovery.feeds import parse_feed

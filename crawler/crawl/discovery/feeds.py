@@ -23,7 +23,7 @@ import feedparser
 
 from crawler.crawl.discovery.dates import parse_date, trusted
 from crawler.crawl.discovery.records import ListingLink
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id_for, site_of, strip_tracking
 
 # The newest entries are first in every feed we know; a feed of thousands is an archive dump or an attack.

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from crawler.crawl.discovery.dates import parse_date
 from crawler.crawl.discovery.records import ListingLink
 from crawler.extract.pages.base import html_tree
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id_for, site_of, strip_tracking
 
 # Liputan6 homepage click trackers (?medium=Headline&campaign=Headline_click_1); urls.TRACKING_PARAMS

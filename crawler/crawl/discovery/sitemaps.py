@@ -25,7 +25,7 @@ from defusedxml.common import DefusedXmlException
 
 from crawler.crawl.discovery.dates import parse_date, trusted
 from crawler.crawl.discovery.records import ListingLink
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 from crawler.extract.urls import strip_tracking
 
 # The sitemaps.org limit is 50 MB uncompressed; anything bigger is not a sitemap we want.

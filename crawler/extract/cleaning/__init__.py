@@ -6,6 +6,8 @@ Public interface (used by the page parsers and the `clean` command):
 - `is_noise_line(text, site)`: whether one paragraph of text is noise.
 `site` is "liputan6", "bbc" or "generic"; each site's rules are applied together with the shared rules of
 its language. Rules are data (crawler/extract/cleaning/rules/*.toml).
+
+May import `crawler.extract.text` (and `crawler.core`); never the page parsers, which import it.
 """
 
 from crawler.extract.cleaning.cleaner import clean_lines, is_noise_line, strip_noise_html

@@ -14,7 +14,7 @@ from bs4 import NavigableString, Tag
 from bs4.element import Comment
 
 from crawler.extract.cleaning.rules import RuleSet, normalise_line, rules_for, word_count
-from crawler.extract.pages.text import BLOCK_TAGS, SKIP_TAGS, normalize_space
+from crawler.extract.text import BLOCK_TAGS, SKIP_TAGS, normalize_space
 
 # Longer than any label or related-link teaser the line rules target. A block with more text is judged by
 # the selectors only: its text is prose, or holds prose around the noise.

@@ -2,6 +2,8 @@
 
 Each site module exposes `page_for(url, html) -> ArticlePage | None` (None: not a page it knows, e.g. a BBC
 Sport page); the generic extractor takes everything else.
+
+May import `crawler.core`, and of `crawler.extract` its `urls`, `text` and `cleaning/`.
 """
 
 from __future__ import annotations

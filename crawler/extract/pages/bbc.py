@@ -26,7 +26,7 @@ from crawler.extract.cleaning import clean_lines, strip_noise_html
 from crawler.extract.pages import bbc_blocks
 from crawler.extract.pages.base import ArticlePage, iso_datetime
 from crawler.extract.pages.bbc_blocks import EmbeddedArticle
-from crawler.extract.pages.text import fragment, iter_paragraphs, normalize_space
+from crawler.extract.text import fragment, iter_paragraphs, normalize_space
 from crawler.extract.urls import bbc_article_id, canonical_url, names_this_page, site_of
 
 SITE = "bbc"

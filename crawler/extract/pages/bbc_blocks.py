@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.core.items import Image
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 
 # Blocks that carry body text; everything else (image, video, advertisement, links, byline, embeds) does not.
 _TEXT_BLOCKS = frozenset({"text"})

@@ -25,7 +25,7 @@ from crawler.core.items import Image
 from crawler.extract.cleaning import clean_lines
 from crawler.extract.pages import candidates as body_candidates
 from crawler.extract.pages.base import ArticlePage, html_tree, iso_datetime
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of, site_rule
 
 # A body must hold at least one sentence-sized paragraph: a page of menu labels is not an article.

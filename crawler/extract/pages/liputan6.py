@@ -35,7 +35,7 @@ from crawler.core.items import Article, Image
 from crawler.extract.cleaning import clean_lines, is_noise_line, strip_noise_html
 from crawler.extract.pages.base import HTML_PARSER, ArticlePage, ClassIndex, iso_datetime
 from crawler.extract.pages.liputan6_inline import as_dict, inline_data, split_names
-from crawler.extract.pages.text import fragment, iter_paragraphs, normalize_space
+from crawler.extract.text import fragment, iter_paragraphs, normalize_space
 from crawler.extract.urls import canonical_url, host_of
 
 SITE = "liputan6"

@@ -21,6 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from tests.databases import query
 from tests.servers import LoopbackServer, Reply
 from tests.servers.crawl import REPO, site_routes
 from tests.servers.offline import LOOPBACK_RESOLVER, loopback_only
@@ -163,10 +164,13 @@ class Run:
         return next((line for line in self.stdout.splitlines() if line.startswith(f"{source}:")), "")
 
 
-def crawl_command(db: Path, config: Path, server: LoopbackServer | None, *args: str,
+def crawl_command(db: Path | str, config: Path, server: LoopbackServer | None, *args: str,
                   settings: dict[str, Any] | None = None, log: Path | None = None) -> list[str]:
-    command = [sys.executable, "-m", "crawler", "crawl", "--db", f"sqlite:///{db}", "--config", str(config),
-               "--log-file", str(log or db.with_suffix(".log"))]
+    """The crawl command; db is a SQLite file's path or a database URL (the db_url fixture's)."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    log = log or (config.with_name("crawl.log") if isinstance(db, str) else db.with_suffix(".log"))
+    command = [sys.executable, "-m", "crawler", "crawl", "--db", url, "--config", str(config),
+               "--log-file", str(log)]
     if server is not None:
         for host, base in site_routes(server).items():
             command += ["--route", f"{host}={base}"]
@@ -181,7 +185,7 @@ def clean_env() -> dict[str, str]:
             if not k.lower().endswith("_proxy") and not k.startswith("NEWSWATCH_")}
 
 
-def newswatch_crawl(db: Path, config: Path, server: LoopbackServer | None, *args: str,
+def newswatch_crawl(db: Path | str, config: Path, server: LoopbackServer | None, *args: str,
                     settings: dict[str, Any] | None = None, timeout: float = 120) -> Run:
     """`python -m crawler crawl ...` from the repository root, as a user runs it."""
     done = subprocess.run(crawl_command(db, config, server, *args, settings=settings), cwd=REPO,
@@ -189,11 +193,14 @@ def newswatch_crawl(db: Path, config: Path, server: LoopbackServer | None, *args
     return Run(done.returncode, done.stdout, done.stderr)
 
 
-def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+def rows(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of `sql` (? placeholders) from a SQLite file's path or any database URL."""
+    if isinstance(db, str):
+        return query(db, sql, *params)
     with sqlite3.connect(db) as conn:
         return list(conn.execute(sql, params))
 
 
-def last_stats(db: Path, source: str) -> dict[str, Any]:
+def last_stats(db: Path | str, source: str) -> dict[str, Any]:
     found = rows(db, "SELECT stats FROM crawl_runs WHERE spider = ? ORDER BY id DESC LIMIT 1", source)
     return json.loads(found[0][0]) if found and found[0][0] else {}

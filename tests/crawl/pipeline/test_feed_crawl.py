@@ -41,12 +41,13 @@ def _site(server: LoopbackServer, feed: bytes) -> tuple[Site, list[str]]:
 
 
 def test_feed_to_storage_then_a_second_crawl_gets_304s(loopback_server: LoopbackServer,
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path,
+        db_url: str) -> None:
     server = loopback_server
     feed = shared_path(FEED).read_bytes()
     site, ids = _site(server, feed)
     assert len(ids) == 13  # the snapshot's News articles; its Sounds and iPlayer entries are not articles
-    db, config = tmp_path / "nw.db", write_config(tmp_path / "nw.toml")
+    db, config = db_url, write_config(tmp_path / "nw.toml")
 
     first = newswatch_crawl(db, config, server, "--source", "bbc", settings=ACCEPT_ALL)
 
@@ -86,11 +87,12 @@ def test_feed_to_storage_then_a_second_crawl_gets_304s(loopback_server: Loopback
     assert rows(db, "SELECT count(*) FROM article_versions") == [(3,)]
 
 
-def test_newer_pubdate_refetches_that_article_only(loopback_server: LoopbackServer, tmp_path: Path) -> None:
+def test_newer_pubdate_refetches_that_article_only(loopback_server: LoopbackServer, tmp_path: Path,
+        db_url: str) -> None:
     server = loopback_server
     feed = shared_path(FEED).read_bytes()
     site, _ids = _site(server, feed)
-    db, config = tmp_path / "nw.db", write_config(tmp_path / "nw.toml")
+    db, config = db_url, write_config(tmp_path / "nw.toml")
     assert newswatch_crawl(db, config, server, "--source", "bbc", settings=ACCEPT_ALL).returncode == 0
 
     # The BBC re-dates an entry when it updates the story: c3r05g378w4o was "Thu, 20 Aug 2026 16:58:37 GMT".

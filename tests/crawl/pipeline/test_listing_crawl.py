@@ -32,7 +32,8 @@ def _story(kind: tuple[str, list[str]], n: str, published: str = jan(7)) -> Stor
 
 
 def test_one_row_per_article_across_addresses_and_deleted_articles(loopback_server: LoopbackServer,
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path,
+        db_url: str) -> None:
     server = loopback_server
     site = Site(server)
     site.liputan6["4860001"] = _story(RELEVANT_ID, "satu")
@@ -48,7 +49,7 @@ def test_one_row_per_article_across_addresses_and_deleted_articles(loopback_serv
         (f"{L6}/global/read/4860002/dua?utm_source=x", "Kerusuhan dua", "b", jan(7, 10)),
         (f"{L6}/news/read/4860003/dihapus", "Kerusuhan tiga", "c", jan(7, 9)),
     ]))
-    db, config = tmp_path / "nw.db", write_config(tmp_path / "nw.toml")
+    db, config = db_url, write_config(tmp_path / "nw.toml")
 
     run = newswatch_crawl(db, config, server, "--source", "liputan6")
 
@@ -86,7 +87,8 @@ def test_one_row_per_article_across_addresses_and_deleted_articles(loopback_serv
 
 
 def test_irrelevant_articles_are_seen_not_refetched_until_the_topics_change(
-        loopback_server: LoopbackServer, tmp_path: Path) -> None:
+        loopback_server: LoopbackServer, tmp_path: Path,
+        db_url: str) -> None:
     server = loopback_server
     site = Site(server)
     site.liputan6["4861001"] = _story(RELEVANT_ID, "satu")
@@ -94,7 +96,7 @@ def test_irrelevant_articles_are_seen_not_refetched_until_the_topics_change(
     listing = [(f"{L6}/global/read/4861001/satu", "Kazakhstan satu", "a", jan(7, 11)),
                (f"{L6}/bisnis/read/4861002/dua", "Kazakhstan dua", "b", jan(7, 10))]
     server.add(f"{TAG}?page=1", liputan6_listing(listing))
-    db, config = tmp_path / "nw.db", write_config(tmp_path / "nw.toml")
+    db, config = db_url, write_config(tmp_path / "nw.toml")
 
     first = newswatch_crawl(db, config, server, "--source", "liputan6")
 
@@ -156,7 +158,8 @@ def test_recent_articles_are_rechecked_even_when_the_listing_is_unchanged(
     assert "0 new / 1 updated" in again.summary("liputan6")
 
 
-def test_parse_failures_are_counted_and_remembered(loopback_server: LoopbackServer, tmp_path: Path) -> None:
+def test_parse_failures_are_counted_and_remembered(loopback_server: LoopbackServer, tmp_path: Path,
+        db_url: str) -> None:
     server = loopback_server
     Site(server).liputan6["4863001"] = _story(RELEVANT_ID, "satu")
     server.add("/liputan6/global/read/4863002/kosong", "<html><body><p></p></body></html>",
@@ -164,7 +167,7 @@ def test_parse_failures_are_counted_and_remembered(loopback_server: LoopbackServ
     server.add(f"{TAG}?page=1", liputan6_listing([
         (f"{L6}/global/read/4863001/satu", "Kazakhstan satu", "a", jan(7, 11)),
         (f"{L6}/global/read/4863002/kosong", "Kazakhstan kosong", "b", jan(7, 10))]))
-    db, config = tmp_path / "nw.db", write_config(tmp_path / "nw.toml")
+    db, config = db_url, write_config(tmp_path / "nw.toml")
 
     run = newswatch_crawl(db, config, server, "--source", "liputan6")
 

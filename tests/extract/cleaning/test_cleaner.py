@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.extract.cleaning import clean_lines, is_noise_line, strip_noise_html
 from crawler.extract.cleaning.rules import load_file, rules_for
-from crawler.extract.pages.text import iter_paragraphs
+from crawler.extract.text import iter_paragraphs
 from tests.conftest import fixture_html, shared_path
 
 

@@ -17,7 +17,7 @@ from crawler.extract.cleaning.rules import (
     load_file,
     parse_rules,
 )
-from crawler.extract.pages.text import iter_paragraphs
+from crawler.extract.text import iter_paragraphs
 
 LINE_RULES = [rule for file in RULE_FILES for rule in load_file(file)[0]]
 HTML_RULES = [rule for file in RULE_FILES for rule in load_file(file)[1]]

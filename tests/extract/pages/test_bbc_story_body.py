@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 
 from crawler.core.items import Article
 from crawler.extract.pages import bbc
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 from tests.conftest import fixture_html, shared_path
 
 READABILITY = "bbc/readability_bbc-1_source.html"

@@ -5,6 +5,7 @@ or the output; all against the loopback webhook receiver and SMTP server."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -96,6 +97,9 @@ def test_secrets_reach_the_receiver_but_never_the_database_logs_or_status(
     assert late.gave_up == 1
     status = invoke(world, "status")
     assert bad in status.output and "error=500" in status.output
+    data = json.loads(invoke(world, "status", "--format", "json").output)
+    assert data["by_channel"] == {"json": {"failed": 1, "sent": 1}}
+    assert [f["recipient"] for f in data["failed"]] == [bad]
     world.close()
     stored = " ".join(str(value) for row in query(world.db_url, "SELECT * FROM deliveries") for value in row)
     assert bad in stored  # the URL as written, placeholder and all

@@ -3,7 +3,7 @@ webhook receiver and a real SMTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from crawler.notify.delivery import deliver
 from tests.notify.delivery.world import READER, T0, TOPIC, World, article
@@ -118,3 +118,70 @@ def test_preview_writes_channel_messages_beside_the_mails_without_sending(world:
     assert chat.startswith(f"To: {hooks.base()}/desk\nFormat: text\n"
                            "Title: New: Kerusuhan di Almaty, laporan 1\n")
     assert hooks.received() == [] and world.server.received() == []
+
+
+def test_a_slow_channel_does_not_shorten_the_lease_of_the_items_after_it(world: World,
+                                                                         hooks: WebhookReceiver) -> None:
+    hooks.stall["/slow"] = 5.0
+    slow, good = f"{hooks.base()}/slow?rto=1&cto=1", f"{hooks.base()}/good"
+    world.configure(subscriptions=[{"channels": [slow, good]}])
+    world.settled()
+    world.run("liputan6", [article(1)], T0)
+    now = T0 + timedelta(minutes=10)
+    deliver(world.store, world.config, now=now)
+    sent = world.store.deliveries.with_status("sent")
+    assert [d.recipient for d in sent] == [good]
+    # Claimed after the slow one had taken its second: its lease (kept in due_at) starts that much later.
+    lease = timedelta(seconds=max(world.config.smtp.timeout * 4, 30.0) + 60)
+    assert datetime.fromisoformat(sent[0].due_at) >= now + lease + timedelta(seconds=1)
+
+
+def test_the_daemon_metrics_count_deliveries_by_channel(world: World, hooks: WebhookReceiver) -> None:
+    from crawler.monitor.metrics import WatchMetrics
+
+    hooks.fail["/down"] = 500
+    world.configure(subscriptions=[{"to": [READER], "channels": [f"{hooks.base()}/ok",
+                                                                  f"{hooks.base('form')}/down"]}])
+    world.settled()
+    world.run("liputan6", [article(1)], T0)
+    deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    metrics = WatchMetrics(world.config, world.store, ["liputan6"], timeout=60.0)
+    metrics.refresh()
+
+    def sample(channel: str, status: str) -> float | None:
+        return metrics.registry.get_sample_value("newswatch_deliveries",
+                                                 {"channel": channel, "status": status})
+
+    assert (sample("email", "sent"), sample("json", "sent"), sample("form", "pending")) == (1, 1, 1)
+    assert sample("form", "sent") == 0
+
+
+def test_templates_dir_restyles_chat_messages_and_values_stay_neutralised(world: World,
+                                                                          hooks: WebhookReceiver) -> None:
+    styles = world.root / "styles"
+    styles.mkdir()
+    (styles / "chat_immediate.txt").write_text(
+        "[desk] {{ ev.display_title|line(80) }}\n{{ source }}: {{ ev.url|chat_link('open') }}\n",
+        encoding="utf-8")
+    world.configure(subscriptions=[{"channels": [f"{hooks.base()}/desk"]}],
+                    alerts={"templates_dir": str(styles)})
+    world.settled()
+    world.run("liputan6", [article(1, title="Almaty @everyone [x](https://evil.example)")], T0)
+    deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    posted = hooks.received("/desk")[0].json
+    assert posted["title"] == "[desk] Almaty @\u200beveryone [x]\u200b(https://evil.example)"
+    assert posted["message"] == "Liputan6: https://www.liputan6.com/global/read/4850001/kazakhstan-1"
+
+
+def test_channels_still_deliver_while_the_mail_server_is_down(world: World, hooks: WebhookReceiver) -> None:
+    world.configure(subscriptions=[{"to": [READER, "desk@example.org"],
+                                    "channels": [f"{hooks.base()}/desk"]}])
+    world.settled()
+    world.run("liputan6", [article(1), article(2)], T0)
+    world.server.refuse_connections()
+    down = deliver(world.store, world.config, now=T0 + timedelta(minutes=10))
+    assert (down.sent, down.retrying) == (2, 4)  # both alerts reached the channel; the four mails wait
+    assert len(hooks.received("/desk")) == 2
+    world.server.accept_connections()
+    back = deliver(world.store, world.config, now=T0 + timedelta(minutes=12))
+    assert back.sent == 4 and len(world.server.received()) == 4 and len(hooks.received("/desk")) == 2
