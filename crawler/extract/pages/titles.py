@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.pages.text import normalize_space
+from crawler.extract.text import normalize_space
 
 MAX_TITLE_CHARS = 1_000
 CUT_MARKER = "…"
