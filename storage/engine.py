@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
 from crawler.core.errors import StorageError
+from crawler.core.locations import database_url
 
 ENV_VAR = "NEWSWATCH_DB"
 DEFAULT_SQLITE_PATH = Path("data") / "newswatch.db"
@@ -31,10 +32,11 @@ WRITE_OPTION = "newswatch_write"
 
 
 def default_db_url() -> str:
-    """$NEWSWATCH_DB when set, else the SQLite file data/newswatch.db under the current directory."""
+    """$NEWSWATCH_DB when set (a URL, or a plain path to an SQLite file: crawler/core/locations.py reads it
+    as every command does), else the SQLite file data/newswatch.db under the current directory."""
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
-        return from_env
+        return database_url(from_env, f"${ENV_VAR}")
     return f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}"
 
 

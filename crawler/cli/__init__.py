@@ -36,11 +36,11 @@ import logging  # noqa: E402 - after the handler above, like every import that t
 
 import click  # noqa: E402
 
-from crawler.cli import logs  # noqa: E402
+from crawler.cli import configuring, logs  # noqa: E402
 from crawler.core.errors import NewswatchError  # noqa: E402
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
-                    "serve", "developments", "db")
+                    "serve", "developments", "db", "config")
 
 EXIT_CLOSED_OUTPUT = 141  # 128 + SIGPIPE
 
@@ -126,6 +126,7 @@ def _register() -> None:
         for command in module.COMMANDS:
             cli.add_command(command)
     logs.add_log_options(cli)  # --log-level and --log-format on the group and on every command
+    configuring.add_config_options(cli)  # --config and --set/-s on every command
 
 
 _register()

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from crawler.cli.configuring import load
+from crawler.cli.configuring import CONFIG_HELP, db_option, load
 from crawler.config import Config
 from crawler.config.channels import problem as channel_problem
 from crawler.core.errors import ConfigError, InputError, NewswatchError
@@ -30,12 +30,9 @@ DEFAULT_PREVIEW_DIR = Path("data") / "outbox-preview"
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--config and --db, shared by `alerts` and `status`."""
-    func = click.option("--db", "db_url", metavar="URL", default=None,
-                        help="SQLAlchemy database URL (default: the config's storage.url, or "
-                             "$NEWSWATCH_DB).")(func)
+    func = db_option()(func)
     return click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False),
-                        default=None,
-                        help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")(func)
+                        default=None, help=CONFIG_HELP)(func)
 
 
 @contextmanager

@@ -12,14 +12,16 @@ from typing import Any, TextIO
 
 import click
 
+from crawler.cli import configuring
+from crawler.cli.configuring import load
 from crawler.cli.revisions import compare, history, parse_ref, parse_version, pick
 from crawler.core.errors import InputError
-from storage import EXPORT_FIELDS, Store, StoredArticle, default_db_url
+from storage import EXPORT_FIELDS, Store, StoredArticle
 
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--db", "db_url", metavar="URL", default=None,
-                        help="SQLAlchemy database URL (default: $NEWSWATCH_DB or sqlite:///data/newswatch.db).")(func)
+    """--db: a URL or an SQLite path (default: the config's storage.url, which $NEWSWATCH_DB overrides)."""
+    return configuring.db_option()(func)
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,8 +51,9 @@ def parse_when(value: str | None, *, option: str, end: bool = False) -> datetime
 
 @contextmanager
 def opened(db_url: str | None) -> Iterator[Store]:
-    # Reading commands never create a database: a typo in --db should say so, not show an empty list.
-    store = Store.open(db_url or default_db_url(), create=False)
+    # --db, else the config's storage.url (its file, $NEWSWATCH_DB, --set), as for every command. Reading
+    # commands never create a database: a typo in --db should say so, not show an empty list.
+    store = Store.open(db_url or load().storage.url, create=False)
     try:
         yield store
     finally:

@@ -26,7 +26,7 @@ from typing import Any
 import click
 
 from crawler.cli import logs
-from crawler.cli.configuring import load
+from crawler.cli.configuring import CONFIG_HELP, SET_HELP, config_overrides, db_option, load, scrapy_sets
 from crawler.config import KNOWN_SOURCES, Config
 from crawler.core.errors import NewswatchError
 from crawler.crawl.routing import parse_routes
@@ -145,18 +145,16 @@ def _failure_kinds(stats: dict[str, Any]) -> str:
                    "now (feeds and first listing pages).")
 @click.option("--until", metavar="DATE", default=None, help="Last day of the backfill (YYYY-MM-DD).")
 @click.option("--topic", metavar="NAME", default=None, help="Judge relevance by this topic only.")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="SQLAlchemy database URL (default: the config's storage.url, or $NEWSWATCH_DB).")
+@db_option()
 @click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")
+              help=CONFIG_HELP)
 @click.option("--route", "routes", multiple=True, metavar="HOST=URL",
               help="Fetch HOST's pages from URL instead (a mirror, a local test server); repeatable.")
 @click.option("--exhaustive", is_flag=True,
               help="Also walk the date index day by day (Liputan6, and outlets with an index_url).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Stop a crawl still running after this many seconds (counted as failed).")
-@click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
-              help="A Scrapy setting for this run (advanced; e.g. DOWNLOAD_DELAY=0).")
+@click.option("--set", "-s", "raw_settings", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write Scrapy's full log (from INFO) to this file (default: no file; errors on stderr, "
                    "more with --log-level).")
@@ -166,7 +164,7 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
                   exhaustive: bool, timeout: float | None, raw_settings: tuple[str, ...],
                   log_file: Path | None) -> None:
     """Crawl once now and store what is new; a summary per source at the end."""
-    config = load(config_path)
+    config = load(config_path, config_overrides(raw_settings))
     names = choose_sources(config, sources)
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     refuse_future(since_day, "--since")
@@ -176,7 +174,7 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
         known = ", ".join(sorted(config.topics)) or "none"
         raise NewswatchError(f"--topic: unknown topic {topic!r} (known: {known})")
     route_map = route_pairs(routes)
-    overrides = {"NEWSWATCH_PROGRESS": True, **parse_settings(raw_settings)}
+    overrides = {"NEWSWATCH_PROGRESS": True, **scrapy_sets(raw_settings)}
     url = db_url or config.storage.url
     # A database that cannot be opened or written (read-only) fails here, before any request.
     with Store.open(url) as store:

@@ -13,7 +13,7 @@ import click
 from sqlalchemy import Engine
 
 from crawler.cli.alerts import common_options
-from crawler.config import load_config
+from crawler.cli.configuring import load
 from crawler.core.errors import StorageError
 from storage.engine import display_url, make_engine, translate_errors
 from storage.migrations import current_revision, head, history, migrate
@@ -21,7 +21,7 @@ from storage.migrations import current_revision, head, history, migrate
 
 @contextmanager
 def _engine(config_path: str | None, db_url: str | None, *, create: bool) -> Iterator[tuple[Engine, str]]:
-    url = db_url or load_config(config_path).storage.url
+    url = db_url or load(config_path).storage.url
     engine = make_engine(url, create=create)
     try:
         with translate_errors(url):

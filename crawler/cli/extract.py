@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from crawler.config import load_config
+from crawler.cli import configuring
 from crawler.core.errors import InputError
 from crawler.extract import batch
 from crawler.extract.inputs import STDIN, Limits, fetch_html, page_address, read_html
@@ -29,19 +29,17 @@ from crawler.extract.pages import page_for
 @click.option("--timeout", "page_timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds the input may take to read (default: the config's crawl.timeout, 30), or a page "
                    f"in --batch before its worker is stopped (default {batch.DEFAULT_TIMEOUT:g}).")
-@click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
-              help="Config file whose crawl.max_response_size and crawl.timeout bound the input (default: "
-                   "$NEWSWATCH_CONFIG or ./newswatch.toml).")
 @click.option("--explain", is_flag=True,
               help="Say on stderr how the body was found: the site parser, or which of the generic "
               "extractor's candidates won and why.")
 def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: Path | None,
-            jobs: int | None, page_timeout: float | None, config_path: str | None, explain: bool) -> None:
+            jobs: int | None, page_timeout: float | None, explain: bool) -> None:
     """Extract the article from an HTML file, standard input (-) or a URL and print it (or every page of a
     --batch manifest).
 
     The input is read as a crawl reads a response: at most crawl.max_response_size bytes, within the
-    timeout; more, or slower, is one line on stderr and exit status 2.
+    timeout (both from the config: --config, --set crawl.max_response_size=...); more, or slower, is one
+    line on stderr and exit status 2.
     """
     if manifest is not None:
         if path_or_url is not None or page_url is not None:
@@ -51,7 +49,7 @@ def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: P
     if path_or_url is None:
         raise InputError("give a file path, - for standard input, or an http(s) URL to extract "
                          "(or --batch MANIFEST)")
-    crawl = load_config(config_path).crawl
+    crawl = configuring.load().crawl
     limits = Limits(max_bytes=crawl.max_response_size, timeout=page_timeout or crawl.timeout)
     if path_or_url.startswith(("http://", "https://")):
         html = fetch_html(path_or_url, limits)

@@ -23,8 +23,8 @@ import sys
 import click
 
 from crawler.cli import logs
-from crawler.cli.configuring import load
-from crawler.cli.crawl import choose_sources, parse_settings, route_pairs
+from crawler.cli.configuring import CONFIG_HELP, SET_HELP, config_overrides, db_option, load, scrapy_sets
+from crawler.cli.crawl import choose_sources, route_pairs
 from crawler.core.errors import NewswatchError
 from crawler.monitor.watch import WatchOptions, run_watch
 from crawler.notify.channels import check_channels
@@ -38,9 +38,8 @@ def setup_logging(debug: bool) -> None:
 
 @click.command("watch")
 @click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml).")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="SQLAlchemy database URL (default: the config's storage.url, or $NEWSWATCH_DB).")
+              help=CONFIG_HELP)
+@db_option()
 @click.option("--route", "routes", multiple=True, metavar="HOST=URL",
               help="Fetch HOST's pages from URL instead (a mirror, a local test server); repeatable.")
 @click.option("--source", "sources", multiple=True, metavar="NAME",
@@ -48,8 +47,7 @@ def setup_logging(debug: bool) -> None:
                    "source is crawled whether it is due or not.")
 @click.option("--once", is_flag=True,
               help="Run one cycle (the due sources, then alert delivery) and exit: for cron and timers.")
-@click.option("--set", "raw_settings", multiple=True, metavar="NAME=VALUE",
-              help="A Scrapy setting for every crawl (advanced; e.g. DOWNLOAD_DELAY=0).")
+@click.option("--set", "-s", "raw_settings", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
               help="Serve Prometheus metrics on /metrics and a health check on /healthz at this port.")
 @click.option("--metrics-address", default="127.0.0.1", show_default=True, metavar="HOST",
@@ -62,7 +60,7 @@ def watch_command(ctx: click.Context, config_path: str | None, db_url: str | Non
                   sources: tuple[str, ...], once: bool, raw_settings: tuple[str, ...],
                   metrics_port: int | None, metrics_address: str, standby_poll: float) -> None:
     """Crawl every source on its schedule and send the alerts, until stopped (or once with --once)."""
-    config = load(config_path)
+    config = load(config_path, config_overrides(raw_settings))
     check_channels(config)  # every channel's secrets present and URL accepted: at start, not at 3 a.m.
     names = tuple(choose_sources(config, sources)) if sources else ()
     if not sources:
@@ -70,7 +68,7 @@ def watch_command(ctx: click.Context, config_path: str | None, db_url: str | Non
     if once and metrics_port is not None:
         raise NewswatchError("--metrics-port serves the daemon's metrics: it cannot be used with --once")
     options = WatchOptions(db_url=db_url or config.storage.url, routes=route_pairs(routes), sources=names,
-                           once=once, overrides=parse_settings(raw_settings), metrics_port=metrics_port,
+                           once=once, overrides=scrapy_sets(raw_settings), metrics_port=metrics_port,
                            metrics_address=metrics_address, standby_poll_seconds=standby_poll)
     Store.open(options.db_url).close()  # a database that cannot be opened fails here, before the loop
     setup_logging(bool(ctx.obj and ctx.obj.get("debug")))

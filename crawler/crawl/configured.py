@@ -12,9 +12,10 @@ higher layer set, so a packaged default never replaces what settings.py says.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
-import runpy
+from pathlib import Path
 from typing import Any
 
 from crawler.config import DEFAULTS_LABEL, SCRAPY_SETTING_OF, SETTINGS_LABEL, Config, load_config
@@ -45,7 +46,13 @@ def project_settings(settings: Any = None) -> dict[str, Any]:
         return {name: settings.get(name) for name in SETTING_NAMES
                 if settings.getpriority(name) == _PROJECT_PRIORITY}
     module = os.environ.get("SCRAPY_SETTINGS_MODULE") or SETTINGS_MODULE
-    found = runpy.run_module(module)
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return {}
+    found: dict[str, Any] = {"__name__": module, "__file__": spec.origin}
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    # A fresh run: os.environ is read now, and sys.modules is left alone.
+    exec(compile(source, spec.origin, "exec"), found)
     return {name: found[name] for name in SETTING_NAMES if name in found}
 
 

@@ -62,6 +62,12 @@ def _parse_one(host: str, base: str) -> Route:
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"route base for {host} must be an http(s) URL, got {base!r}")
+    try:
+        port = parts.port  # 99999 or "80x" raise here, not later as "cannot reach ... (ValueError)"
+    except ValueError:
+        port = 0
+    if port == 0 or not parts.hostname:
+        raise ConfigError(f"route base for {host} must be an http(s) URL with a valid port, got {base!r}")
     if parts.query or parts.fragment:
         raise ConfigError(f"route base for {host} must not have a query or fragment: {base!r}")
     return Route(host, urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", "")))

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from storage import Store
 from tests.databases import postgres_database
@@ -146,3 +149,44 @@ def test_standby_stops_cleanly_while_waiting(loopback_server: LoopbackServer, sm
         finally:
             leader.stop_if_running()
             standby.stop_if_running()
+
+
+@pytest.mark.slow
+def test_killing_the_leader_mid_delivery_hands_over_and_sends_each_alert_once(
+        loopback_server: LoopbackServer, smtp_server: LoopbackSmtpServer, tmp_path: Path) -> None:
+    """Killed while the mail server holds the message un-acknowledged: the new leader sends it once, after the
+    dead leader's claim (its lease) has run out. About 3 minutes: the lease is 60 s past the send deadline."""
+    site = _site(loopback_server)
+    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, smtp_timeout=2.0)
+    smtp_server.stall, smtp_server.stall_seconds = "data", 30.0
+    with postgres_database() as url:
+        leader = Daemon(config, "--db", url, "--standby-poll", str(POLL)).start()
+        standby = Daemon(config, "--db", url, "--standby-poll", str(POLL))
+        try:
+            leader.wait_for("leading the monitor on postgresql", timeout=60)
+            standby.start()
+            standby.wait_for("standby: ", timeout=60)
+
+            def claimed() -> bool:
+                with Store.open(url) as store:
+                    soon = datetime.now(UTC) + timedelta(seconds=30)
+                    return any(d.due_at and datetime.fromisoformat(d.due_at) > soon
+                               for d in store.deliveries.pending())
+
+            wait_until(claimed, timeout=90, interval=0.1, what="a delivery to be claimed")
+            time.sleep(0.3)  # in DATA now, waiting for the server's answer
+            leader.kill()
+            smtp_server.stall = None
+            standby.wait_for("leading the monitor on postgresql", timeout=30)
+            assert smtp_server.received() == []
+            wait_until(lambda: _announced_all(smtp_server), timeout=240, interval=0.5, what="the alerts")
+            time.sleep(2.0)
+            assert standby.terminate() == 0
+        finally:
+            leader.stop_if_running()
+            standby.stop_if_running()
+        with Store.open(url) as store:
+            runs = store.recent_runs("bbc", limit=10)
+    assert len(runs) == 1 and runs[0].outcome == "finished"  # the crawl had finished: not repeated
+    # What a fault-free run sends (test above): one baseline digest naming each story once.
+    assert _mailbox(smtp_server) == [("desk@newswatch.test", (1, 1))]
