@@ -40,7 +40,7 @@ from crawler.cli import configuring, logs  # noqa: E402
 from crawler.core.errors import NewswatchError  # noqa: E402
 
 _COMMAND_MODULES = ("extract", "clean", "articles", "alerts", "status", "crawl", "watch", "feed",
-                    "serve", "developments", "db", "config")
+                    "serve", "developments", "db", "config", "worker")
 
 EXIT_CLOSED_OUTPUT = 141  # 128 + SIGPIPE
 

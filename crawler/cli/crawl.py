@@ -158,11 +158,14 @@ def _failure_kinds(stats: dict[str, Any]) -> str:
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write Scrapy's full log (from INFO) to this file (default: no file; errors on stderr, "
                    "more with --log-level).")
+@click.option("--distributed", is_flag=True,
+              help="Discover here and queue the articles in Redis ([distributed] redis_url) for "
+                   "`newswatch worker` processes to fetch.")
 @click.pass_context
 def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | None, until: str | None,
                   topic: str | None, db_url: str | None, config_path: str | None, routes: tuple[str, ...],
                   exhaustive: bool, timeout: float | None, raw_settings: tuple[str, ...],
-                  log_file: Path | None) -> None:
+                  log_file: Path | None, distributed: bool = False) -> None:
     """Crawl once now and store what is new; a summary per source at the end."""
     config = load(config_path, config_overrides(raw_settings))
     names = choose_sources(config, sources)
@@ -175,6 +178,11 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
         raise NewswatchError(f"--topic: unknown topic {topic!r} (known: {known})")
     route_map = route_pairs(routes)
     overrides = {"NEWSWATCH_PROGRESS": True, **scrapy_sets(raw_settings)}
+    if distributed:
+        from crawler.crawl.distributed.settings import check_redis, distributed_settings
+
+        check_redis(config)
+        overrides.update(distributed_settings(config, "seed"))
     url = db_url or config.storage.url
     # A database that cannot be opened or written (read-only) fails here, before any request.
     with Store.open(url) as store:
@@ -187,6 +195,11 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
 
     for outcome in outcomes:
         click.echo(summary_line(outcome))
+        if distributed:
+            queued = int(outcome.stats.get("newswatch/distributed/queued", 0) or 0)
+            repeated = int(outcome.stats.get("newswatch/distributed/duplicate", 0) or 0)
+            click.echo(f"{outcome.source}: {queued} article request(s) queued for the workers, "
+                       f"{repeated} already queued")
     errors = sum(int(o.stats.get("log_count/ERROR", 0) or 0) for o in outcomes)
     if errors:
         click.echo(f"{errors} error(s) logged: see {log_file or 'the log above'}", err=True)

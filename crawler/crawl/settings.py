@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.incremental.IncrementalMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the backoff retry below
     "crawler.crawl.retry.BackoffRetryMiddleware": 550,  # retries after Retry-After / exponential backoff
+    # Distributed crawls only: the per-site delay held in Redis for the whole fleet (last before the socket).
+    "crawler.crawl.distributed.politeness.GlobalDelayMiddleware": 950,
 }
 
 # Routes (`-s NEWSWATCH_ROUTES=www.liputan6.com=http://127.0.0.1:8000/liputan6,...`) apply in the handler,
@@ -96,6 +98,7 @@ NEWSWATCH_PROGRESS = False  # one live status line on stderr when it is a termin
 
 SPIDER_MIDDLEWARES = {
     "crawler.crawl.pipelines.ParseFailureMiddleware": 950,  # unreadable article page -> FailedArticle
+    "crawler.crawl.distributed.worker.NoStartInWorkers": 10,  # distributed workers: work from the queue only
 }
 
 ITEM_PIPELINES = {
@@ -108,4 +111,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.crawl.extensions.RunRecorder": 100,  # one crawl_runs row per crawl (needs NEWSWATCH_DB)
     "crawler.crawl.extensions.Progress": 900,  # live status line (NEWSWATCH_PROGRESS, terminal only)
+    "crawler.crawl.distributed.worker.FleetMember": 800,  # distributed crawls: heartbeat, ack, stay up
 }
+# Distributed crawling (crawler/crawl/distributed/): JSON options set by `crawl --distributed` and `worker`.
+NEWSWATCH_DISTRIBUTED = None
