@@ -78,6 +78,8 @@ NEWSWATCH_MAX_PAGES = 50  # listing pages walked per tag/topic/index day when ba
 NEWSWATCH_MONITOR_PAGES = 1  # listing pages walked per tag/topic without `since` (a monitoring pass)
 NEWSWATCH_PREFILTER = None  # dotted path of a (title, lead) -> bool pre-filter; None: topic terms or accept
 NEWSWATCH_PREFILTER_ON = "index,feed,sitemap,topic,listing"  # listing kinds the pre-filter applies to
+NEWSWATCH_MAX_SITEMAP_URLS = 5_000  # entries read from one sitemap; more: cut, counted, a health failure
+NEWSWATCH_MAX_SITEMAP_REQUESTS = 20_000  # article requests all sitemaps of one crawl may queue
 
 # One asyncio reactor for Scrapy and the scheduler (see docs: APScheduler's AsyncIOScheduler on its loop).
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # required by the scheduler
