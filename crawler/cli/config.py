@@ -24,6 +24,7 @@ from crawler.cli.configuring import load
 from crawler.config import Config
 from crawler.config.loader import adapter, defaults_text, dotted
 from crawler.core.errors import InputError
+from crawler.notify.channels import check_channels
 
 _URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]+@")
 _SECRET_NAME = re.compile(r"password$|secret|token", re.IGNORECASE)
@@ -37,13 +38,16 @@ def config_group() -> None:
 
 @config_group.command("check")
 def check_command() -> None:
-    """Validate the configuration: all layers, every key; one line and exit 2 on the first problem."""
+    """Validate the configuration: all layers, every key, and what `watch` checks at start (every channel's
+    secrets present, the SMTP password file readable); one line and exit 2 on the first problem."""
     config = load()
+    channels = check_channels(config)
+    config.smtp_password()  # an unreadable password_file: ConfigError naming the key
     where = str(config.path) if config.path is not None else "no config file (packaged defaults)"
     sources = ", ".join(s.name for s in config.enabled_sources()) or "none"
     topics = ", ".join(t.name for t in config.enabled_topics()) or "none"
     click.echo(f"ok: {where}; sources {sources}; topics {topics}; {len(config.subscriptions)} "
-               f"subscription(s)")
+               f"subscription(s), {channels} channel(s)")
 
 
 @config_group.command("show")

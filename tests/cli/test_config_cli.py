@@ -61,6 +61,24 @@ def test_check_says_ok_for_a_valid_config(tmp_path: Path) -> None:
     assert out.startswith(f"ok: {path}; sources liputan6, bbc; topics kazakhstan-unrest")
 
 
+def test_check_also_checks_what_watch_checks_at_start(tmp_path: Path) -> None:
+    """A channel's secret missing, an unreadable SMTP password file: one line, exit 2, as `watch` would."""
+    path = write(tmp_path, '[[subscriptions]]\nchannels = ["tgram://${NW_TEST_TG}/12345"]\n')
+    code, _out, err = run("config", "check", "--config", str(path))
+    assert code == 2
+    assert err == (f"newswatch: error: {path}: subscriptions[0].channels: secret missing: environment "
+                   "variable NW_TEST_TG is not set\n")
+    code, out, err = run("config", "check", "--config", str(path),
+                         env={"NW_TEST_TG": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"})
+    assert code == 0, err
+    assert out.rstrip().endswith("1 subscription(s), 1 channel(s)")
+    secret = write(tmp_path, '[smtp]\nusername = "alerts"\npassword_env = ""\npassword_file = "nope"\n',
+                   "secret.toml")
+    code, _out, err = run("config", "check", "--config", str(secret))
+    assert code == 2
+    assert err.startswith(f"newswatch: error: {secret}: smtp.password_file: cannot read {tmp_path / 'nope'}")
+
+
 def test_check_fails_with_one_line_naming_file_and_key(tmp_path: Path) -> None:
     path = write(tmp_path, "[crawl]\ndelay = 3\n")
     code, out, err = run("config", "check", "--config", str(path))

@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 
 from crawler.core.errors import NoArticleError
 from crawler.core.items import Article, Image
+from crawler.extract.pages.titles import final_title
 from crawler.extract.urls import article_id_for, canonical_url, host_of, names_this_page, site_of
 
 # XHTML pages open with an XML declaration; lxml refuses one naming an encoding in an already decoded str.
@@ -352,12 +353,14 @@ class ArticlePage:
         paragraphs = [p for p in self.paragraphs() if p.strip()]
         if not paragraphs:
             raise NoArticleError(f"no article body found in the page for {self.url_given}")
+        lead = self.lead()
+        site_names = tuple(filter(None, [self.meta("og:site_name")]))
         return Article(
             source=self.source_name(),
             article_id=self.article_id(),
             url=self.url(),
-            title=self.title(),
-            lead=self.lead(),
+            title=final_title(self.title(), lead, site_names),  # never the site's name, never a megabyte
+            lead=lead,
             published_at=self.published_at(),
             modified_at=self.modified_at(),
             authors=_dedupe(self.authors()),
