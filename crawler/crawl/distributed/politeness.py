@@ -15,14 +15,22 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.crawl.distributed.frontier import frontier_for
+from crawler.crawl.distributed.frontier import Frontier, frontier_for
 from crawler.crawl.distributed.settings import OPTIONS_SETTING, Options
 
 
 class GlobalDelayMiddleware:
-    def __init__(self, crawler: Crawler, delay_seconds: float):
+    def __init__(self, crawler: Crawler | None, delay_seconds: float, frontier: Frontier | None = None):
         self.crawler = crawler
         self.delay_ms = max(1, int(delay_seconds * 1000))
+        self._frontier = frontier
+
+    @property
+    def frontier(self) -> Frontier:
+        if self._frontier is None:
+            assert self.crawler is not None
+            self._frontier = frontier_for(self.crawler)
+        return self._frontier
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> GlobalDelayMiddleware:
@@ -34,7 +42,7 @@ class GlobalDelayMiddleware:
         return cls(crawler, options.delay_seconds)
 
     async def process_request(self, request: Request, spider: object = None) -> None:
-        frontier = frontier_for(self.crawler)
+        frontier = self.frontier
         key = frontier.keys.polite((urlsplit(request.url).hostname or "").lower())
         waited = 0
         while not frontier.redis.set(key, frontier.worker, px=self.delay_ms, nx=True):
@@ -42,5 +50,5 @@ class GlobalDelayMiddleware:
             pause = (remaining if isinstance(remaining, int) and remaining > 0 else 5) / 1000
             waited += 1
             await asyncio.sleep(pause)
-        if waited and self.crawler.stats is not None:
+        if waited and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("newswatch/distributed/polite_waits")
