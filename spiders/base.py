@@ -30,12 +30,12 @@ from twisted.python.failure import Failure
 from crawler.core.errors import InputError, NoArticleError
 from crawler.crawl.configured import crawl_settings, read_config
 from crawler.crawl.discovery import dates
-from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, parse_feed
+from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, count_entries, parse_feed
 from crawler.crawl.discovery.filters import Prefilter, load_prefilter
 from crawler.crawl.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
 from crawler.crawl.discovery.offsite import host_allowed
 from crawler.crawl.discovery.records import CrawledArticle, GoneArticle, ListingLink
-from crawler.crawl.discovery.sitemaps import MAX_SITEMAP_BYTES, SitemapError, parse_sitemap
+from crawler.crawl.discovery.sitemaps import MAX_SITEMAP_BYTES, MAX_SITEMAP_URLS, SitemapError, parse_sitemap
 from crawler.extract.decoding import UnreadablePage, decode_html
 from crawler.extract.pages import parse_article
 from crawler.extract.urls import article_id_for, canonical_url, site_of
@@ -48,6 +48,8 @@ GONE_STATUSES = (404, 410)
 # A path that is a site's front page or a channel front: where Liputan6 sends a deleted article.
 _FRONT_PAGE = re.compile(r"^/?([a-z0-9-]+/?)?$", re.I)
 _MAX_ARTICLE_REDIRECTS = 5
+# Article requests all sitemaps of one crawl may queue (each sitemap is cut at NEWSWATCH_MAX_SITEMAP_URLS).
+MAX_SITEMAP_REQUESTS = 20_000
 # Listing kinds broad enough that the title/lead pre-filter pays off (tag pages are topical already).
 DEFAULT_PREFILTER_ON = ("index", "feed", "sitemap", "topic", "listing")
 
@@ -77,6 +79,7 @@ class NewsSpider(scrapy.Spider):
             "terms"}}
         self.seen_ids: set[str] = set()
         self.series_ids: dict[str, set[str]] = {}
+        self.sitemap_requests_made = 0
         # Until configure() runs (from_crawler does it): argument-only settings, nothing allowed.
         self.config: SourceSettings = source_settings(self.source, None, self.arguments)
         self.allowed_hosts: list[str] = list(self.config.allowed_hosts)
@@ -165,6 +168,12 @@ class NewsSpider(scrapy.Spider):
         cap = self.crawler.settings.getint("NEWSWATCH_MAX_FEED_ITEMS", MAX_FEED_ITEMS)
         links = parse_feed(response.url, response.body, max_items=cap)
         self.crawler.stats.inc_value("newswatch/discovery/feed_links", len(links))
+        listed = count_entries(response.body)
+        if listed > cap:  # counted, and reported by the health check (check_capped), as sitemaps are
+            self.crawler.stats.inc_value("newswatch/discovery/feed_capped")
+            self.crawler.stats.inc_value("newswatch/discovery/feed_entries_dropped", listed - cap)
+            logger.warning("feed %s lists %d entries: only the first %d read (NEWSWATCH_MAX_FEED_ITEMS)",
+                           response.url, listed, cap)
         self._feed_seen(response.meta.get("nw_feed") or response.url, links)
         yield from self.follow_links(links, response, "feed")
 
@@ -201,14 +210,23 @@ class NewsSpider(scrapy.Spider):
         logger.warning("feed %s failed: %s", feed, reason[:200])
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        settings, stats = self.crawler.settings, self.crawler.stats
         try:
             # A gzipped sitemap inflates to no more than a response may weigh (DOWNLOAD_MAXSIZE, 0: no cap).
-            cap = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or MAX_SITEMAP_BYTES
-            sitemap = parse_sitemap(response.url, response.body, max_bytes=min(cap, MAX_SITEMAP_BYTES))
+            cap = settings.getint("DOWNLOAD_MAXSIZE") or MAX_SITEMAP_BYTES
+            entries = settings.getint("NEWSWATCH_MAX_SITEMAP_URLS", MAX_SITEMAP_URLS)
+            sitemap = parse_sitemap(response.url, response.body, max_bytes=min(cap, MAX_SITEMAP_BYTES),
+                                    max_entries=entries)
         except SitemapError as exc:
-            self.crawler.stats.inc_value("newswatch/discovery/bad_sitemap")
+            stats.inc_value("newswatch/discovery/bad_sitemap")
             logger.warning("%s", exc)
             return
+        if sitemap.capped:
+            # Counted for the health check (crawler/monitor/health.py: check_capped), which reports it.
+            stats.inc_value("newswatch/discovery/sitemap_capped")
+            stats.inc_value("newswatch/discovery/sitemap_entries_dropped", sitemap.listed - sitemap.read)
+            logger.warning("sitemap %s lists %d entries: only the first %d read (NEWSWATCH_MAX_SITEMAP_URLS)",
+                           response.url, sitemap.listed, sitemap.read)
         if sitemap.kind == "index":
             for child in sitemap.links:
                 # A child sitemap last modified before `since` lists nothing newer.
@@ -222,8 +240,21 @@ class NewsSpider(scrapy.Spider):
                     continue
                 yield scrapy.Request(child.url, callback=self.parse_sitemap, meta={"nw_kind": "sitemap"})
             return
-        self.crawler.stats.inc_value("newswatch/discovery/sitemap_links", len(sitemap.links))
-        yield from self.follow_links(sitemap.links, response, "sitemap")
+        stats.inc_value("newswatch/discovery/sitemap_links", len(sitemap.links))
+        budget = settings.getint("NEWSWATCH_MAX_SITEMAP_REQUESTS", MAX_SITEMAP_REQUESTS)
+        for number, link in enumerate(sitemap.links):
+            if self.sitemap_requests_made >= budget:
+                # Every sitemap of the crawl together queues no more than this: the rest waits for a crawl
+                # with room (the incremental filter skips what the earlier ones stored).
+                left = len(sitemap.links) - number
+                stats.inc_value("newswatch/discovery/sitemap_crawl_capped")
+                stats.inc_value("newswatch/discovery/sitemap_links_dropped", left)
+                logger.warning("sitemap %s: the crawl's %d sitemap requests are used up, %d more links not "
+                               "followed (NEWSWATCH_MAX_SITEMAP_REQUESTS)", response.url, budget, left)
+                return
+            for request in self.follow_links([link], response, "sitemap"):
+                self.sitemap_requests_made += 1
+                yield request
 
     def parse_listing_page(self, response: Response) -> Iterator[Any]:
         """A tag, topic or date-index page: follow its articles, then the next page unless the list has

@@ -138,8 +138,13 @@ class SqliteLeadership(Leadership):
     def try_acquire(self) -> bool:
         if self._file is not None:
             return True
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.lock_path.open("a+", encoding="utf-8")
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_path.open("a+", encoding="utf-8")
+        except OSError:
+            # A directory we cannot write to: the database there takes no writes either, and the daemon
+            # says so in its own words (Store.check_writable) before it could watch anything.
+            return True
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -68,6 +68,22 @@ def to_utc_text(value: str | None) -> str | None:
     except ValueError:
         return None
     return utc_iso(parsed)
+
+
+# A page's date further ahead of the fetch than this is no date (a template default, "2099", an attack).
+FUTURE_DATE_TOLERANCE = timedelta(days=1)
+
+
+def trusted_utc(value: str | None, fetched_at: datetime) -> str | None:
+    """`value` as UTC text (to_utc_text), None when unparsable or more than FUTURE_DATE_TOLERANCE after both
+    `fetched_at` and the clock: an article dated 2099 must not top every listing sorted by date forever.
+    (The clock too, so that a fetch time given for an earlier moment, a replay, judges nothing by it.)"""
+    text = to_utc_text(value)
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    reference = max(fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC), datetime.now(UTC))
+    return text if moment <= reference + FUTURE_DATE_TOLERANCE else None
 
 
 def content_hash(text_value: str) -> str:
@@ -204,6 +220,10 @@ class Store(Database):
         if not article.article_id:
             raise ValueError(f"article without an id cannot be stored: {article.url}")
         now = utc_iso(fetched_at)
+        # A date far in the future is kept as the page states it (published_at) but sorts and filters as the
+        # time it was first fetched (published_utc), or as whatever the row held before.
+        published_utc = trusted_utc(article.published_at, fetched_at)
+        future = published_utc is None and to_utc_text(article.published_at) is not None
         body_hash = version_hash(article.title, article.body) if version_hash else content_hash(article.body)
         topics = topics_of(matches)
         a = s.articles
@@ -242,7 +262,7 @@ class Store(Database):
                 "source": article.source, "article_id": article.article_id, "url": article.url,
                 "title": article.title, "lead": article.lead, "body": article.body, "body_hash": body_hash,
                 "version_no": version_no, "published_at": article.published_at,
-                "published_utc": to_utc_text(article.published_at), "modified_at": article.modified_at,
+                "published_utc": now if future else published_utc, "modified_at": article.modified_at,
                 "authors": _dumps(article.authors), "section": article.section, "tags": _dumps(article.tags),
                 "language": article.language, "kind": article.kind,
                 "images": _dumps([{"url": i.url, "caption": i.caption} for i in article.images]),
@@ -250,6 +270,8 @@ class Store(Database):
                 "first_seen_at": now, "last_seen_at": now, "last_changed_at": now, "deleted_at": None,
             }
             keep = {"id", "source", "article_id", "first_seen_at"}
+            if future:
+                keep.add("published_utc")  # the first fetch time (or the sane date of before) stays
             if status == "unchanged":
                 keep |= {"title", "body", "body_hash", "version_no", "last_changed_at"}
                 if row is not None and row.lead == article.lead:

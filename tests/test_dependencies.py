@@ -34,9 +34,11 @@ def _files(folders: Iterable[str]) -> list[Path]:
 
 
 def _runtime_files() -> list[Path]:
-    """Every module a plain install runs: all of crawler/ but the demo, spiders/, storage/."""
-    demo = REPO / "crawler" / "demo"
-    return [p for p in _files(("crawler", "spiders", "storage")) if demo not in p.parents]
+    """Every module a plain install runs: all of crawler/ but the demo and the distributed crawl (extras),
+    spiders/, storage/."""
+    extras = (REPO / "crawler" / "demo", REPO / "crawler" / "crawl" / "distributed")
+    return [p for p in _files(("crawler", "spiders", "storage"))
+            if not any(extra in p.parents for extra in extras)]
 
 
 def _imported_top_levels(files: Iterable[Path]) -> set[str]:
@@ -75,6 +77,8 @@ def test_the_application_declares_what_it_imports() -> None:
     assert REPO / "crawler" / "web" / "app.py" in files and REPO / "crawler" / "__main__.py" in files
     assert _undeclared(files, runtime) == []
     assert _undeclared(_files(("crawler/demo",)), demo) == []
+    distributed = runtime | _requirement_names(extras.get("distributed", []))
+    assert _undeclared(_files(("crawler/crawl/distributed",)), distributed) == []
 
 
 def test_tests_and_benchmarks_declare_what_they_import() -> None:

@@ -16,7 +16,7 @@ import click
 from crawler.cli.configuring import CONFIG_HELP, db_option, load
 from crawler.config import Config
 from crawler.config.channels import problem as channel_problem
-from crawler.core.errors import ConfigError, NewswatchError
+from crawler.core.errors import ConfigError, InputError, NewswatchError
 from crawler.notify import channels
 from crawler.notify.chat import chat_probe
 from crawler.notify.compose import compose_test
@@ -94,7 +94,10 @@ def preview_command(config_path: str | None, db_url: str | None, out_dir: Path) 
     """Write the next pending alert e-mails as .eml files, without sending or changing anything."""
     config = load(config_path)
     with opened(config, db_url) as store:
-        written = preview(store, config, out_dir)
+        try:
+            written = preview(store, config, out_dir)
+        except OSError as exc:
+            raise InputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
     for path in written:
         click.echo(str(path))
     click.echo(f"{len(written)} message(s) written to {out_dir}", err=True)

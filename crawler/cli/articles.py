@@ -216,6 +216,8 @@ def export_command(db_url: str | None, source: str | None, topic: str | None, si
         else:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 count = _write(handle, rows, fmt)
+    except BrokenPipeError:
+        raise  # standard output closed by its reader: the command group ends quietly
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
     click.echo(f"exported {count} article(s)" + ("" if output == "-" else f" to {output}"), err=True)

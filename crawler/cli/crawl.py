@@ -7,16 +7,19 @@
 Everything is checked before anything runs (dates, sources, topic, routes, a database that opens and takes
 writes): a problem is one line on stderr and exit status 2. Scrapy's errors go to stderr (more with
 --log-level; --log-format json); its full log to a file only with --log-file (named at the end when errors
-were logged). Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a timeout, an
-interrupted crawl, a database that stopped taking writes: full, read-only).
+were logged). Exit status: 0 when every crawl finished, 1 otherwise (a site unreachable, a timeout, a
+database that stopped taking writes: full, read-only); 130 after Ctrl-C (143 after SIGTERM): the crawls are
+closed, recorded "interrupted", summarised, then "newswatch: interrupted" on stderr. A second Ctrl-C stops at
+once (also 130).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ from crawler.cli.configuring import CONFIG_HELP, SET_HELP, config_overrides, db_
 from crawler.config import KNOWN_SOURCES, Config
 from crawler.core.errors import NewswatchError
 from crawler.crawl.routing import parse_routes
-from crawler.crawl.runner import CrawlOutcome, run_crawls_blocking
+from crawler.crawl.runner import INTERRUPTED_BY, CrawlOutcome, run_crawls_blocking
 from storage import Store
 
 UNREACHABLE_HINT = "no network here? `make demo` runs the whole product against local copies of the sites"
@@ -41,6 +44,18 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise NewswatchError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+# The latest "today" anywhere on Earth (UTC+14): a day after it has not begun for any site.
+_EARLIEST_ZONE = timezone(timedelta(hours=14))
+
+
+def refuse_future(day: date | None, option: str, today: date | None = None) -> None:
+    """A backfill cannot start on a day that has not begun anywhere (NewswatchError naming the option):
+    `--since 9999-12-31` would crawl nothing and say nothing."""
+    latest = today or datetime.now(_EARLIEST_ZONE).date()
+    if day is not None and day > latest:
+        raise NewswatchError(f"{option} {day} is in the future (today is {latest} at the latest)")
 
 
 def parse_settings(values: tuple[str, ...]) -> dict[str, Any]:
@@ -84,8 +99,11 @@ def setup_logging(log_file: Path | None, debug: bool) -> None:
     """
     root = logging.getLogger()
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise NewswatchError(f"--log-file: cannot write {log_file}: {exc.strerror or exc}") from exc
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
         if not debug:
             for existing in list(root.handlers):
@@ -140,15 +158,19 @@ def _failure_kinds(stats: dict[str, Any]) -> str:
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write Scrapy's full log (from INFO) to this file (default: no file; errors on stderr, "
                    "more with --log-level).")
+@click.option("--distributed", is_flag=True,
+              help="Discover here and queue the articles in Redis ([distributed] redis_url) for "
+                   "`newswatch worker` processes to fetch.")
 @click.pass_context
 def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | None, until: str | None,
                   topic: str | None, db_url: str | None, config_path: str | None, routes: tuple[str, ...],
                   exhaustive: bool, timeout: float | None, raw_settings: tuple[str, ...],
-                  log_file: Path | None) -> None:
+                  log_file: Path | None, distributed: bool = False) -> None:
     """Crawl once now and store what is new; a summary per source at the end."""
     config = load(config_path, config_overrides(raw_settings))
     names = choose_sources(config, sources)
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
+    refuse_future(since_day, "--since")
     if since_day and until_day and since_day > until_day:
         raise NewswatchError(f"--since {since_day} is after --until {until_day}")
     if topic is not None and topic not in config.topics:
@@ -156,6 +178,11 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
         raise NewswatchError(f"--topic: unknown topic {topic!r} (known: {known})")
     route_map = route_pairs(routes)
     overrides = {"NEWSWATCH_PROGRESS": True, **scrapy_sets(raw_settings)}
+    if distributed:
+        from crawler.crawl.distributed.settings import check_redis, distributed_settings
+
+        check_redis(config)
+        overrides.update(distributed_settings(config, "seed"))
     url = db_url or config.storage.url
     # A database that cannot be opened or written (read-only) fails here, before any request.
     with Store.open(url) as store:
@@ -168,6 +195,11 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
 
     for outcome in outcomes:
         click.echo(summary_line(outcome))
+        if distributed:
+            queued = int(outcome.stats.get("newswatch/distributed/queued", 0) or 0)
+            repeated = int(outcome.stats.get("newswatch/distributed/duplicate", 0) or 0)
+            click.echo(f"{outcome.source}: {queued} article request(s) queued for the workers, "
+                       f"{repeated} already queued")
     errors = sum(int(o.stats.get("log_count/ERROR", 0) or 0) for o in outcomes)
     if errors:
         click.echo(f"{errors} error(s) logged: see {log_file or 'the log above'}", err=True)
@@ -179,6 +211,11 @@ def crawl_command(ctx: click.Context, sources: tuple[str, ...], since: str | Non
     for outcome in unreachable:
         click.echo(f"newswatch: error: cannot reach {outcome.source} ({_failure_kinds(outcome.stats)}); "
                    f"{UNREACHABLE_HINT}", err=True)
+    if INTERRUPTED_BY or any(o.outcome == "interrupted" for o in outcomes):
+        # Ctrl-C (or SIGTERM): the crawls were closed and recorded "interrupted"; the summary above says how
+        # far they got. The exit status is the shell's for a process a signal ended: 130, or 143.
+        click.echo("newswatch: interrupted", err=True)
+        sys.exit(128 + (INTERRUPTED_BY[0] if INTERRUPTED_BY else signal.SIGINT))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
+from crawler.cli import configuring
 from crawler.core.errors import InputError
 from crawler.extract import batch
-from crawler.extract.inputs import fetch_html, page_address, read_html
+from crawler.extract.inputs import STDIN, Limits, fetch_html, page_address, read_html
 from crawler.extract.pages import page_for
 
 
@@ -25,30 +26,41 @@ from crawler.extract.pages import page_for
               "to the manifest's folder): one JSON line per input, in input order.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for --batch (default: the number of cores).")
-@click.option("--timeout", "page_timeout", type=click.FloatRange(min=0.1), default=batch.DEFAULT_TIMEOUT,
-              show_default=True, help="Seconds a page may take in --batch before its worker is stopped.")
+@click.option("--timeout", "page_timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds the input may take to read (default: the config's crawl.timeout, 30), or a page "
+                   f"in --batch before its worker is stopped (default {batch.DEFAULT_TIMEOUT:g}).")
 @click.option("--explain", is_flag=True,
               help="Say on stderr how the body was found: the site parser, or which of the generic "
               "extractor's candidates won and why.")
 def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: Path | None,
-            jobs: int | None, page_timeout: float, explain: bool) -> None:
-    """Extract the article from an HTML file or a URL and print it (or every page of a --batch manifest)."""
+            jobs: int | None, page_timeout: float | None, explain: bool) -> None:
+    """Extract the article from an HTML file, standard input (-) or a URL and print it (or every page of a
+    --batch manifest).
+
+    The input is read as a crawl reads a response: at most crawl.max_response_size bytes, within the
+    timeout (both from the config: --config, --set crawl.max_response_size=...); more, or slower, is one
+    line on stderr and exit status 2.
+    """
     if manifest is not None:
         if path_or_url is not None or page_url is not None:
             raise InputError("--batch takes no PATH_OR_URL or --url: the manifest names the pages")
-        _run_batch(manifest, jobs or os.cpu_count() or 1, page_timeout)
+        _run_batch(manifest, jobs or os.cpu_count() or 1, page_timeout or batch.DEFAULT_TIMEOUT)
         return
     if path_or_url is None:
-        raise InputError("give a file path or an http(s) URL to extract (or --batch MANIFEST)")
+        raise InputError("give a file path, - for standard input, or an http(s) URL to extract "
+                         "(or --batch MANIFEST)")
+    crawl = configuring.load().crawl
+    limits = Limits(max_bytes=crawl.max_response_size, timeout=page_timeout or crawl.timeout)
     if path_or_url.startswith(("http://", "https://")):
-        html = fetch_html(path_or_url)
+        html = fetch_html(path_or_url, limits)
         page_url = page_url or path_or_url
     elif "://" in path_or_url:
         raise InputError(f"unsupported address {path_or_url!r}: give a file path or an http(s) URL")
     else:
-        html = read_html(path_or_url)
+        html = read_html(path_or_url, limits)
     if page_url is None:
-        page_url = page_address(html) or "file://" + path_or_url
+        local = "file:///dev/stdin" if path_or_url == STDIN else "file://" + path_or_url
+        page_url = page_address(html) or local
     elif not page_url.startswith(("http://", "https://")):
         raise InputError(f"--url must be an http(s) address, got {page_url!r}")
     page = page_for(page_url, html)

@@ -53,10 +53,38 @@ class StderrHandler(logging.StreamHandler):
     """The handler `configure` installs (a class of its own, so a second call replaces only it)."""
 
 
+def _from_library(name: str) -> bool:
+    return any(name == quiet or name.startswith(quiet + ".") for quiet in QUIET_LOGGERS)
+
+
+def without_library_traceback(record: logging.LogRecord) -> logging.LogRecord:
+    """The record without its traceback when a library logged it (Scrapy logs one for every unreachable
+    robots.txt or feed host, 30 lines of its own internals): the message already says what failed, and an
+    operator reading a daemon's log wants one line per problem. --log-level debug keeps them."""
+    if not record.exc_info or not _from_library(record.name):
+        return record
+    return logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self, tracebacks: bool) -> None:
+        super().__init__(TEXT_FORMAT)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record if self.tracebacks else without_library_traceback(record))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC ISO), level, logger, message, exception, and any `extra` fields."""
 
+    def __init__(self, tracebacks: bool = True) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
+
     def format(self, record: logging.LogRecord) -> str:
+        if not self.tracebacks:
+            record = without_library_traceback(record)
         data: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
@@ -88,7 +116,8 @@ def configure(default_level: int | None = None, choice: LogChoice | None = None)
         if isinstance(handler, StderrHandler) or type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
     handler = StderrHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if choice.fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    tracebacks = level <= logging.DEBUG
+    handler.setFormatter(JsonFormatter(tracebacks) if choice.fmt == "json" else TextFormatter(tracebacks))
     root.addHandler(handler)
     root.setLevel(level)
     for name in QUIET_LOGGERS:

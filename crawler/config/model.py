@@ -529,6 +529,16 @@ class WatchConfig:
     crawl_timeout_seconds: Annotated[Int, Field(ge=1)]
 
 
+@dataclass(frozen=True, config=SECTION)
+class DistributedConfig:
+    """`[distributed]`: the Redis frontier of `newswatch crawl --distributed` and `newswatch worker`."""
+
+    redis_url: Str = "redis://127.0.0.1:6379/0"
+    key_prefix: Annotated[Str, Field(min_length=1)] = "newswatch"  # every key starts with it
+    seen_ttl_hours: Annotated[Number, Field(gt=0)] = 12.0  # an article seen is not queued again for this long
+    lease_seconds: Annotated[Number, Field(gt=0)] = 30.0  # a silent worker's requests go back after this
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The root
 
@@ -545,6 +555,7 @@ class Config:
     watch: WatchConfig
     routes: dict[str, Url] = dataclasses.field(default_factory=dict)  # host or "*.domain" -> base URL
     subscriptions: tuple[Subscription, ...] = ()
+    distributed: DistributedConfig = DistributedConfig()
     # Not keys of the file: the user file read (None for defaults only) and where each value came from
     # (dotted key -> layer label), both set by the loader.
     path: SkipJsonSchema[Path | None] = dataclasses.field(default=None, compare=False)

@@ -53,6 +53,9 @@ SUMMARY_KEYS = ("new", "updated", "unchanged", "irrelevant", "failed", "deleted"
 # then recorded as "interrupted" instead of being left open.
 _ACTIVE: weakref.WeakSet[Crawler] = weakref.WeakSet()
 _STOPPING: set[asyncio.Future[None]] = set()  # stop tasks under way (asyncio keeps only weak references)
+# The signal (SIGINT, SIGTERM) that interrupted the last run_crawls_blocking, if one did: the command exits
+# with 128 + it, as a shell reports a process a signal ended.
+INTERRUPTED_BY: list[int] = []
 
 
 @dataclass
@@ -270,15 +273,20 @@ def run_crawls_blocking(sources: Iterable[str], config: Config, **kw: Any) -> li
     results: list[Any] = []
     tasks: list[asyncio.Future[None]] = []
 
-    async def main() -> None:
-        results.extend(await asyncio.gather(*(crawl_source(name, config, **kw) for name in names),
-                                            return_exceptions=True))
-
     interrupts = 0
+
+    async def one(name: str) -> CrawlOutcome:
+        if interrupts:  # the signal came before this crawl existed: stop_all could not see it
+            return CrawlOutcome(source=name, run_id=None, outcome="interrupted", stats={})
+        return await crawl_source(name, config, **kw)
+
+    async def main() -> None:
+        results.extend(await asyncio.gather(*(one(name) for name in names), return_exceptions=True))
 
     def on_signal(signum: int, _frame: Any) -> None:
         nonlocal interrupts
         interrupts += 1
+        INTERRUPTED_BY[:] = [signum]
         if interrupts == 1:
             logger.warning("interrupted: closing the crawls (interrupt again to stop at once)")
             reactor.callFromThread(stop_all)
@@ -290,6 +298,7 @@ def run_crawls_blocking(sources: Iterable[str], config: Config, **kw: Any) -> li
         task.add_done_callback(lambda _: reactor.stop())
         tasks.append(task)
 
+    INTERRUPTED_BY.clear()
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         reactor.callWhenRunning(start)

@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.incremental.IncrementalMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the backoff retry below
     "crawler.crawl.retry.BackoffRetryMiddleware": 550,  # retries after Retry-After / exponential backoff
+    # Distributed crawls only: the per-site delay held in Redis for the whole fleet (last before the socket).
+    "crawler.crawl.distributed.politeness.GlobalDelayMiddleware": 950,
 }
 
 # Routes (`-s NEWSWATCH_ROUTES=www.liputan6.com=http://127.0.0.1:8000/liputan6,...`) apply in the handler,
@@ -76,6 +78,8 @@ NEWSWATCH_MAX_PAGES = 50  # listing pages walked per tag/topic/index day when ba
 NEWSWATCH_MONITOR_PAGES = 1  # listing pages walked per tag/topic without `since` (a monitoring pass)
 NEWSWATCH_PREFILTER = None  # dotted path of a (title, lead) -> bool pre-filter; None: topic terms or accept
 NEWSWATCH_PREFILTER_ON = "index,feed,sitemap,topic,listing"  # listing kinds the pre-filter applies to
+NEWSWATCH_MAX_SITEMAP_URLS = 5_000  # entries read from one sitemap; more: cut, counted, a health failure
+NEWSWATCH_MAX_SITEMAP_REQUESTS = 20_000  # article requests all sitemaps of one crawl may queue
 
 # One asyncio reactor for Scrapy and the scheduler (see docs: APScheduler's AsyncIOScheduler on its loop).
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # required by the scheduler
@@ -94,6 +98,7 @@ NEWSWATCH_PROGRESS = False  # one live status line on stderr when it is a termin
 
 SPIDER_MIDDLEWARES = {
     "crawler.crawl.pipelines.ParseFailureMiddleware": 950,  # unreadable article page -> FailedArticle
+    "crawler.crawl.distributed.worker.NoStartInWorkers": 10,  # distributed workers: work from the queue only
 }
 
 ITEM_PIPELINES = {
@@ -106,4 +111,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.crawl.extensions.RunRecorder": 100,  # one crawl_runs row per crawl (needs NEWSWATCH_DB)
     "crawler.crawl.extensions.Progress": 900,  # live status line (NEWSWATCH_PROGRESS, terminal only)
+    "crawler.crawl.distributed.worker.FleetMember": 800,  # distributed crawls: heartbeat, ack, stay up
 }
+# Distributed crawling (crawler/crawl/distributed/): JSON options set by `crawl --distributed` and `worker`.
+NEWSWATCH_DISTRIBUTED = None

@@ -28,6 +28,10 @@ Stats read (the crawl pipeline emits the newswatch/ ones; missing keys skip the 
   entries fails; so does one whose newest entry is older than `feed_stale_hours`. A feed that answered 304
   (`newswatch/feed/not_modified/<feed URL>`) is judged by what the latest earlier run that read it found.
 - `log_count/ERROR` (Scrapy): ERROR_LIMIT or more errors logged fails.
+- `newswatch/discovery/sitemap_capped` and `sitemap_crawl_capped` (spiders/base.py): a sitemap cut at
+  NEWSWATCH_MAX_SITEMAP_URLS entries, or the crawl's sitemap requests used up
+  (NEWSWATCH_MAX_SITEMAP_REQUESTS), fails: links were left out, and an admin should know (raise the cap, or
+  the site is flooding us). The same for `feed_capped`, a feed cut at NEWSWATCH_MAX_FEED_ITEMS.
 """
 
 from __future__ import annotations
@@ -187,6 +191,28 @@ def check_errors(stats: Stats) -> str | None:
     return f"{errors} errors logged" if errors >= ERROR_LIMIT else None
 
 
+SITEMAP_CAPPED = "newswatch/discovery/sitemap_capped"
+SITEMAP_ENTRIES_DROPPED = "newswatch/discovery/sitemap_entries_dropped"
+SITEMAP_CRAWL_CAPPED = "newswatch/discovery/sitemap_crawl_capped"
+SITEMAP_LINKS_DROPPED = "newswatch/discovery/sitemap_links_dropped"
+FEED_CAPPED = "newswatch/discovery/feed_capped"
+FEED_ENTRIES_DROPPED = "newswatch/discovery/feed_entries_dropped"
+
+
+def check_capped(stats: Stats) -> str | None:
+    parts = []
+    if _number(stats, SITEMAP_CAPPED):
+        parts.append(f"{_number(stats, SITEMAP_CAPPED)} sitemap(s) cut at NEWSWATCH_MAX_SITEMAP_URLS entries "
+                     f"({_number(stats, SITEMAP_ENTRIES_DROPPED)} entries not read)")
+    if _number(stats, SITEMAP_CRAWL_CAPPED):
+        parts.append(f"the crawl's sitemap requests used up (NEWSWATCH_MAX_SITEMAP_REQUESTS; "
+                     f"{_number(stats, SITEMAP_LINKS_DROPPED)} links not followed)")
+    if _number(stats, FEED_CAPPED):
+        parts.append(f"{_number(stats, FEED_CAPPED)} feed(s) cut at NEWSWATCH_MAX_FEED_ITEMS entries "
+                     f"({_number(stats, FEED_ENTRIES_DROPPED)} entries not read)")
+    return "; ".join(parts) or None
+
+
 def evaluate(stats: Stats, previous: Sequence[Stats], health: HealthConfig, *, outcome: str | None = None,
              finished_at: datetime | None = None) -> list[Failure]:
     """Every failing check of one finished run; [] when the run is healthy.
@@ -201,6 +227,7 @@ def evaluate(stats: Stats, previous: Sequence[Stats], health: HealthConfig, *, o
         ("feed_stale", lambda: check_feed_fresh(stats, finished_at, health.feed_stale_hours)),
         ("feeds", lambda: check_feeds(stats, previous, finished_at, health.feed_stale_hours)),
         ("errors", lambda: check_errors(stats)),
+        ("capped", lambda: check_capped(stats)),
     ]
     return [Failure(name, message) for name, check in checks if (message := check()) is not None]
 

@@ -3,6 +3,7 @@ a bad placeholder or a secret written into the URL; secrets filled in from the e
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,27 @@ def test_secrets_come_from_the_environment_or_a_file_and_only_when_resolved(
         resolve("tgram://${NW_TEST_TG}/12345", tmp_path)
     with pytest.raises(ConfigError, match="secret missing: cannot read secret file"):
         resolve("json://user:${file:absent.secret}@127.0.0.1/hook", tmp_path)
+
+
+@pytest.mark.parametrize(("channel", "expected"), [
+    ("json//127.0.0.1/hook", "malformed channel URL 'json//127.0.0.1/hook'"),
+    ("slak://${NW_TEST_SLACK}/#desk", "unknown channel scheme 'slak'"),
+    ("json://127.0.0.1/${NW_TEST_UNSET}", "secret missing: environment variable NW_TEST_UNSET is not set"),
+    ("json://desk:hunter2hunter2@127.0.0.1/hook", "a secret is written into channel URL"),
+])
+def test_config_check_names_the_subscription_of_a_bad_channel_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channel: str, expected: str) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    monkeypatch.delenv("NW_TEST_UNSET", raising=False)
+    path = tmp_path / "newswatch.toml"
+    urls = json.dumps(["json://127.0.0.1:9/ok", channel])
+    path.write_text(f'[[subscriptions]]\nto = ["desk@example.org"]\n\n[[subscriptions]]\nchannels = {urls}\n',
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"newswatch: error: {path}: subscriptions[1].channels: ")
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    assert "hunter2hunter2" not in result.stderr

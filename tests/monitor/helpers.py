@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,10 +62,12 @@ def _toml(value: Any) -> str:
 def write_config(directory: Path, *, routes: Mapping[str, str], smtp_port: int,
                  bbc_feeds: Sequence[str] = ("https://feeds.bbci.co.uk/news/world/rss.xml",),
                  liputan6: bool = False, topics: str = KAZAKHSTAN_ONLY, crawl_timeout: int = 60,
-                 smtp_timeout: float = 3.0, interval_minutes: int = 15, extra: str = "") -> Path:
-    """A config file for a watch test, and the SQLite database beside it (see `db_url`)."""
+                 smtp_timeout: float = 3.0, interval_minutes: int = 15, extra: str = "",
+                 storage_url: str | None = None) -> Path:
+    """A config file for a watch test, and the SQLite database beside it (see `db_url`), or the database
+    `storage_url` names (the db_url fixture's PostgreSQL one)."""
     lines = [
-        "[storage]", f"url = {_toml('sqlite:///' + str(directory / 'watch.db'))}",
+        "[storage]", f"url = {_toml(storage_url or 'sqlite:///' + str(directory / 'watch.db'))}",
         "[crawl]", "download_delay = 0.0", "autothrottle = false", "timeout = 10.0", "retry_times = 0",
         "[routes]", *[f"{_toml(host)} = {_toml(base)}" for host, base in routes.items()],
         "[schedule]", f"interval_minutes = {interval_minutes}", "jitter_seconds = 0",
@@ -85,7 +88,8 @@ def write_config(directory: Path, *, routes: Mapping[str, str], smtp_port: int,
 
 
 def db_url(config: Path) -> str:
-    return "sqlite:///" + str(config.parent / "watch.db")
+    """The database URL a test's config file names."""
+    return str(tomllib.loads(config.read_text(encoding="utf-8"))["storage"]["url"])
 
 
 def _env() -> dict[str, str]:

@@ -19,12 +19,15 @@ def _new_mail(smtp: LoopbackSmtpServer, before: int) -> list:
 
 
 def test_new_updated_quiet_and_irrelevant_cycles(loopback_server: LoopbackServer,
-                                                 smtp_server: LoopbackSmtpServer, tmp_path: Path) -> None:
+                                                 smtp_server: LoopbackSmtpServer, tmp_path: Path,
+                                                 db_url: str) -> None:
+    """On SQLite and on PostgreSQL (the db_url fixture)."""
     site = ScriptedFeedSite(loopback_server)
     site.publish(story("c1aaaaaaaaao", "Kazakhstan fuel protests spread to Almaty", day=3))
     site.publish(story("c2bbbbbbbbbo", "Tokayev declares a state of emergency in Kazakhstan", day=4))
     site.publish(story("c3cccccccco", "Village bakery wins a prize", relevant=False, day=4))
-    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, topics=KAZAKHSTAN_ONLY)
+    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, topics=KAZAKHSTAN_ONLY,
+                          storage_url=db_url)
 
     # Cycle 1: everything already published is the baseline: one digest, not one mail per article.
     first = watch_once(config, "--source", "bbc")

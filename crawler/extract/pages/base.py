@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 
 from crawler.core.errors import NoArticleError
 from crawler.core.items import Article, Image
+from crawler.extract.pages.titles import final_title
 from crawler.extract.urls import article_id_for, canonical_url, host_of, names_this_page, site_of
 
 # XHTML pages open with an XML declaration; lxml refuses one naming an encoding in an already decoded str.
@@ -61,6 +62,17 @@ def html_tree(html: str) -> Any:
         return lxml_html.fromstring(text or "<html></html>", parser=HTML_PARSER)
     except (etree.ParserError, ValueError):  # "Document is empty", or a declaration lxml still refuses
         return lxml_html.fromstring("<html></html>", parser=HTML_PARSER)
+
+
+# A tag the page stops inside ("...</", "<p cla"): what a dropped connection leaves at the end.
+_CUT_OFF_TAG = re.compile(r"<[/!?A-Za-z][^<>]*\Z")
+
+
+def without_cut_off_tag(html: str) -> str:
+    """The page without a tag it was cut off inside: HTML parsers keep such a fragment as text ("</" at the
+    end of the last paragraph of a truncated page)."""
+    match = _CUT_OFF_TAG.search(html, max(0, len(html) - 2048))
+    return html[: match.start()] if match else html
 
 
 def load_json(raw: str) -> Any:
@@ -186,7 +198,7 @@ class ArticlePage:
 
     def __init__(self, url: str, html: str) -> None:
         self.url_given = url
-        self.html = html
+        self.html = without_cut_off_tag(html)
 
     # -- parsed documents, built lazily so a parser that only needs lxml never pays for BeautifulSoup --
     @cached_property
@@ -352,12 +364,14 @@ class ArticlePage:
         paragraphs = [p for p in self.paragraphs() if p.strip()]
         if not paragraphs:
             raise NoArticleError(f"no article body found in the page for {self.url_given}")
+        lead = self.lead()
+        site_names = tuple(filter(None, [self.meta("og:site_name")]))
         return Article(
             source=self.source_name(),
             article_id=self.article_id(),
             url=self.url(),
-            title=self.title(),
-            lead=self.lead(),
+            title=final_title(self.title(), lead, site_names),  # never the site's name, never a megabyte
+            lead=lead,
             published_at=self.published_at(),
             modified_at=self.modified_at(),
             authors=_dedupe(self.authors()),
