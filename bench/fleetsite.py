@@ -43,6 +43,7 @@ class FleetSite(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()  # "/h03/story/17" -> requests
         self.starts: dict[str, list[float]] = defaultdict(list)  # host prefix -> request start times
+        self.story_starts: list[float] = []
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -113,12 +114,20 @@ any = ["{TOPIC_WORD}"]
     # -- what it saw ---------------------------------------------------------------------------------
     def record(self, path: str) -> None:
         with self.lock:
+            now = time.monotonic()
             self.counts[path] += 1
-            self.starts[path.split("/")[1]].append(time.monotonic())
+            self.starts[path.split("/")[1]].append(now)
+            if "/story/" in path:
+                self.story_starts.append(now)
 
     def article_fetches(self) -> Counter[str]:
         with self.lock:
             return Counter({p: c for p, c in self.counts.items() if "/story/" in p})
+
+    def article_times(self) -> list[float]:
+        """When each article request arrived (monotonic seconds)."""
+        with self.lock:
+            return list(self.story_starts)
 
     def fetched_twice(self) -> list[str]:
         return sorted(p for p, c in self.article_fetches().items() if c > 1)
@@ -127,6 +136,7 @@ any = ["{TOPIC_WORD}"]
         with self.lock:
             self.counts.clear()
             self.starts.clear()
+            self.story_starts.clear()
 
     def __enter__(self) -> FleetSite:
         self.thread.start()

@@ -13,6 +13,10 @@ served on 127.0.0.1) and a real SMTP server on 127.0.0.1, all over a fresh SQLit
 (c) Memory: the APScheduler jobs (one per source, here on a 1-second interval instead of minutes) run N
     consecutive cycles of each source; resident memory after cycle 10 and after cycle N, and the growth.
     Every 25th cycle publishes a story, so alerts go out during the run too.
+    `--tracemalloc` also snapshots the Python heap after cycle `--snapshot-from` (default 100, or a third of
+    the run if shorter) and at the end, and prints the allocation sites that grew most between the two, so a
+    growth is named rather than guessed (tracemalloc slows the run about twofold; RSS includes its own
+    bookkeeping then, so take the memory figure from a run without it).
 Targets: an idle cycle sends only feed/listing requests and costs under 5% of a full cycle; latency within a
 few seconds of the cycle start; memory growth under 10%.
 """
@@ -132,6 +136,7 @@ class Results:
     failed_cycles: int = 0
     mails: int = 0
     wall_seconds: float = 0.0
+    snapshots: dict[int, Any] = field(default_factory=dict)  # cycle number -> tracemalloc snapshot
 
 
 def _is_article(path: str) -> bool:
@@ -191,7 +196,35 @@ async def measured_cycle(watcher: Any, server: DemoServer) -> tuple[Any, CycleCo
     return report, CycleCost(len(paths), sum(_is_article(p) for p in paths), cpu, pcpu, wall)
 
 
-async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: Path) -> Results:
+def _snapshot() -> Any:
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    return tracemalloc.take_snapshot().filter_traces(
+        (tracemalloc.Filter(False, tracemalloc.__file__),
+         tracemalloc.Filter(False, "<frozen importlib._bootstrap>"), tracemalloc.Filter(False, "<unknown>")))
+
+
+def growth_report(before: Any, after: Any, top: int = 15, frames: int = 4) -> list[str]:
+    """The allocation sites (grouped by their innermost `frames` frames) that grew most between two
+    snapshots, as printable lines."""
+    stats = after.compare_to(before, "traceback")
+    stats.sort(key=lambda s: s.size_diff, reverse=True)
+    total = sum(s.size_diff for s in stats)
+    lines = [f"Python heap growth: {total / 2**20:+.2f} MB in all; top {top} sites:"]
+    for stat in stats[:top]:
+        if stat.size_diff <= 0:
+            break
+        lines.append(f"  {stat.size_diff / 1024:+9.1f} KiB  {stat.count_diff:+7d} blocks  "
+                     f"(now {stat.size / 1024:.1f} KiB)")
+        for frame in list(stat.traceback)[-frames:][::-1]:
+            lines.append(f"      {frame.filename}:{frame.lineno}")
+    return lines
+
+
+async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: Path,
+                    snapshot_from: int | None = None) -> Results:
     from apscheduler.triggers.interval import IntervalTrigger
 
     from crawler.config import load_config
@@ -244,6 +277,8 @@ async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: P
                 number = min(done.values())
                 if number and number not in results.rss:
                     results.rss[number] = rss_mb()
+                    if snapshot_from is not None and number in (snapshot_from, cycles):
+                        results.snapshots[number] = _snapshot()
                     if number % publish_every == 0:
                         step += 1
                         site.set_step(step)
@@ -261,7 +296,8 @@ async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: P
     return results
 
 
-def run_on_reactor(cycles: int, articles: int, latency_samples: int, workdir: Path) -> Results:
+def run_on_reactor(cycles: int, articles: int, latency_samples: int, workdir: Path,
+                   snapshot_from: int | None = None) -> Results:
     """Run the benchmark on the installed asyncio reactor, as `newswatch watch` does."""
     from crawler.crawl.runner import install_asyncio_reactor
 
@@ -272,7 +308,7 @@ def run_on_reactor(cycles: int, articles: int, latency_samples: int, workdir: Pa
     box: dict[str, Any] = {}
 
     def start() -> None:
-        task = asyncio.ensure_future(run_bench(cycles, articles, latency_samples, workdir))
+        task = asyncio.ensure_future(run_bench(cycles, articles, latency_samples, workdir, snapshot_from))
 
         def done(t: asyncio.Task[Results]) -> None:
             box["task"] = t
@@ -319,15 +355,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-samples", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smoke run: 5 cycles, 20 stories, 1 sample")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="snapshot the Python heap after cycle --snapshot-from and at the end; print the "
+                             "allocation sites that grew most")
+    parser.add_argument("--snapshot-from", type=int, default=None,
+                        help="cycle of the first snapshot (default 100, or a third of --cycles if fewer)")
+    parser.add_argument("--frames", type=int, default=4, help="frames per allocation site (--tracemalloc)")
     args = parser.parse_args(argv)
     if args.quick:
         args.cycles, args.articles, args.latency_samples = min(args.cycles, 5), 20, 1
+    snapshot_from = None
+    if args.tracemalloc:
+        import tracemalloc
+
+        snapshot_from = args.snapshot_from or min(100, max(args.cycles // 3, 1))
+        if snapshot_from >= args.cycles:
+            parser.error("--snapshot-from must be below --cycles")
+        tracemalloc.start(args.frames)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("scrapy", "apscheduler", "twisted", "crawler.notify.smtp"):
         logging.getLogger(name).setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="newswatch-bench-") as tmp:
-        results = run_on_reactor(args.cycles, args.articles, args.latency_samples, Path(tmp))
+        results = run_on_reactor(args.cycles, args.articles, args.latency_samples, Path(tmp), snapshot_from)
     figures = summary(results)
+    growth: list[str] = []
+    if snapshot_from is not None and {snapshot_from, results.cycles} <= set(results.snapshots):
+        growth = [f"tracemalloc, cycle {snapshot_from} -> {results.cycles}:",
+                  *growth_report(results.snapshots[snapshot_from], results.snapshots[results.cycles],
+                                 frames=args.frames)]
+        figures["tracemalloc"] = growth
     if args.json:
         print(json.dumps(figures))
         return 0
@@ -346,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(c) memory over {figures['cycles']} cycles per source: {mem} "
           f"(failed cycles {figures['failed_cycles']}, mails {figures['mails']})")
     print(f"wall time {figures['wall_seconds']}s; pid {os.getpid()}")
+    for line in growth:
+        print(line)
     return 0
 
 

@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 from crawler.core.errors import InputError, NoArticleError
 from crawler.crawl.configured import crawl_settings, read_config
 from crawler.crawl.discovery import dates
-from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, parse_feed
+from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, count_entries, parse_feed
 from crawler.crawl.discovery.filters import Prefilter, load_prefilter
 from crawler.crawl.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
 from crawler.crawl.discovery.offsite import host_allowed
@@ -168,6 +168,12 @@ class NewsSpider(scrapy.Spider):
         cap = self.crawler.settings.getint("NEWSWATCH_MAX_FEED_ITEMS", MAX_FEED_ITEMS)
         links = parse_feed(response.url, response.body, max_items=cap)
         self.crawler.stats.inc_value("newswatch/discovery/feed_links", len(links))
+        listed = count_entries(response.body)
+        if listed > cap:  # counted, and reported by the health check (check_capped), as sitemaps are
+            self.crawler.stats.inc_value("newswatch/discovery/feed_capped")
+            self.crawler.stats.inc_value("newswatch/discovery/feed_entries_dropped", listed - cap)
+            logger.warning("feed %s lists %d entries: only the first %d read (NEWSWATCH_MAX_FEED_ITEMS)",
+                           response.url, listed, cap)
         self._feed_seen(response.meta.get("nw_feed") or response.url, links)
         yield from self.follow_links(links, response, "feed")
 

@@ -31,7 +31,7 @@ Stats read (the crawl pipeline emits the newswatch/ ones; missing keys skip the 
 - `newswatch/discovery/sitemap_capped` and `sitemap_crawl_capped` (spiders/base.py): a sitemap cut at
   NEWSWATCH_MAX_SITEMAP_URLS entries, or the crawl's sitemap requests used up
   (NEWSWATCH_MAX_SITEMAP_REQUESTS), fails: links were left out, and an admin should know (raise the cap, or
-  the site is flooding us).
+  the site is flooding us). The same for `feed_capped`, a feed cut at NEWSWATCH_MAX_FEED_ITEMS.
 """
 
 from __future__ import annotations
@@ -195,6 +195,8 @@ SITEMAP_CAPPED = "newswatch/discovery/sitemap_capped"
 SITEMAP_ENTRIES_DROPPED = "newswatch/discovery/sitemap_entries_dropped"
 SITEMAP_CRAWL_CAPPED = "newswatch/discovery/sitemap_crawl_capped"
 SITEMAP_LINKS_DROPPED = "newswatch/discovery/sitemap_links_dropped"
+FEED_CAPPED = "newswatch/discovery/feed_capped"
+FEED_ENTRIES_DROPPED = "newswatch/discovery/feed_entries_dropped"
 
 
 def check_capped(stats: Stats) -> str | None:
@@ -205,6 +207,9 @@ def check_capped(stats: Stats) -> str | None:
     if _number(stats, SITEMAP_CRAWL_CAPPED):
         parts.append(f"the crawl's sitemap requests used up (NEWSWATCH_MAX_SITEMAP_REQUESTS; "
                      f"{_number(stats, SITEMAP_LINKS_DROPPED)} links not followed)")
+    if _number(stats, FEED_CAPPED):
+        parts.append(f"{_number(stats, FEED_CAPPED)} feed(s) cut at NEWSWATCH_MAX_FEED_ITEMS entries "
+                     f"({_number(stats, FEED_ENTRIES_DROPPED)} entries not read)")
     return "; ".join(parts) or None
 
 

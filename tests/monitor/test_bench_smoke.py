@@ -25,3 +25,26 @@ def test_bench_quick_mode() -> None:
     assert figures["memory_mb"]["to"] > 0
     # Baseline digests (2) and the two latency alerts; nothing more in 5 idle cycles.
     assert figures["mails"] == 4
+
+
+def test_tracemalloc_growth_report_names_the_growing_site() -> None:
+    """`bench/watch.py --tracemalloc` prints the sites that grew between two snapshots: a list kept alive
+    between them is reported at the line that allocated it, with its size."""
+    import tracemalloc
+
+    from bench.watch import _snapshot, growth_report
+
+    kept: list[bytes] = []
+    tracemalloc.start(2)
+    try:
+        before = _snapshot()
+        for _ in range(200):
+            kept.append(bytes(4096))  # the growing site
+        after = _snapshot()
+    finally:
+        tracemalloc.stop()
+    lines = growth_report(before, after, top=3, frames=2)
+    assert lines[0].startswith("Python heap growth: +")
+    assert float(lines[1].split()[0]) >= 800 and int(lines[1].split()[2]) >= 200  # KiB, blocks
+    assert any(__file__ in line for line in lines[2:4])
+    assert len(kept) == 200

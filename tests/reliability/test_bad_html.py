@@ -103,8 +103,6 @@ def test_truncated_mid_tag_keeps_the_paragraphs_that_arrived(site: str, arrived:
     assert article.paragraphs[-1].startswith(paragraphs[arrived - 1])
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the cut-off closing tag '</' is kept as text "
-                                       "at the end of the last paragraph")
 @pytest.mark.parametrize("site", sorted(URLS))
 def test_truncated_mid_tag_leaves_no_markup_in_the_text(site: str) -> None:
     html, _title, paragraphs = _truncatable(site)

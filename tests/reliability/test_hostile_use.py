@@ -26,7 +26,7 @@ from tests.reliability.faults_helpers import (
     query,
     run_newswatch,
 )
-from tests.reliability.samples import sitemap
+from tests.reliability.samples import rss, sitemap
 
 
 def one_line_error(done: Completed, *words: str) -> None:
@@ -183,22 +183,27 @@ def test_a_sitemap_of_ninety_thousand_urls_is_cut_at_the_default_cap() -> None:
     assert parsed.links[0].url == "https://www.bbc.com/news/world-asia-59000000"
 
 
-def test_sitemaps_are_capped_per_sitemap_and_per_crawl_with_a_stat_and_a_health_failure(
+def test_sitemaps_and_feeds_are_capped_with_a_stat_and_a_health_failure(
         tmp_path: Path) -> None:
     setup = CrawlSetup(tmp_path)
     setup.config_path.write_text(
         f'[storage]\nurl = "{setup.db_url}"\n\n[sources.liputan6]\nenabled = false\n\n'
-        '[sources.bbc]\nenabled = true\nfeeds = []\n'
+        '[sources.bbc]\nenabled = true\nfeeds = ["https://feeds.bbci.co.uk/news/rss.xml"]\n'
         'sitemaps = ["https://www.bbc.com/sitemaps/huge-1.xml", "https://www.bbc.com/sitemaps/huge-2.xml"]\n',
         encoding="utf-8")
     with FaultServer() as server:
         server.add("/bbc/sitemaps/huge-1.xml", sitemap(_bbc_urls(90_000)), content_type="application/xml")
         server.add("/bbc/sitemaps/huge-2.xml", sitemap(_bbc_urls(90_000, 60_000_000)),
                    content_type="application/xml")
+        # And a feed of 1,000 items (cut at 10 here), which the pre-filter then keeps from being fetched.
+        server.add("/bbc-feeds/news/rss.xml", rss([{"title": f"Item {n}", "link": url}
+                                                   for n, url in enumerate(_bbc_urls(1_000, 61_000_000))]),
+                   content_type="application/rss+xml")
         # Small caps, so that the crawl stays quick: 30 entries per sitemap, 50 sitemap requests per crawl.
-        args = setup.crawl_args([f"www.bbc.com={server.base('bbc')}"], sources=["bbc"], settings={
+        routes = [f"www.bbc.com={server.base('bbc')}", f"feeds.bbci.co.uk={server.base('bbc-feeds')}"]
+        args = setup.crawl_args(routes, sources=["bbc"], settings={
             "NEWSWATCH_MAX_SITEMAP_URLS": 30, "NEWSWATCH_MAX_SITEMAP_REQUESTS": 50,
-            "NEWSWATCH_PREFILTER_ON": "feed", "ROBOTSTXT_OBEY": False})
+            "NEWSWATCH_MAX_FEED_ITEMS": 10, "NEWSWATCH_PREFILTER_ON": "feed", "ROBOTSTXT_OBEY": False})
         done = run_newswatch([*args, "--since", "2022-01-01"], tmp_path)  # sitemaps are read to backfill
         asked = [path for path in server.paths("/bbc/news/")]
     assert done.returncode == 0, done.everything[-3000:]
@@ -214,3 +219,5 @@ def test_sitemaps_are_capped_per_sitemap_and_per_crawl_with_a_stat_and_a_health_
     assert "2 sitemap(s) cut at NEWSWATCH_MAX_SITEMAP_URLS entries (179940 entries not read)" \
         in capped.message
     assert "NEWSWATCH_MAX_SITEMAP_REQUESTS; 10 links not followed" in capped.message
+    assert stats["newswatch/discovery/feed_capped"] == 1
+    assert "1 feed(s) cut at NEWSWATCH_MAX_FEED_ITEMS entries (990 entries not read)" in capped.message

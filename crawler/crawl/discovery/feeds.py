@@ -124,6 +124,11 @@ def without_doctype(body: bytes) -> bytes:
     return body
 
 
+def count_entries(body: bytes) -> int:
+    """How many <item>/<entry> elements the feed holds (before any cut): to report a capped feed."""
+    return sum(1 for _ in _ENTRY_START.finditer(body))
+
+
 def first_entries(body: bytes, limit: int) -> bytes:
     """The feed cut before its (limit+1)-th <item>/<entry>, closed again so it stays well-formed."""
     starts = _ENTRY_START.finditer(body)

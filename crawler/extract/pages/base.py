@@ -64,6 +64,17 @@ def html_tree(html: str) -> Any:
         return lxml_html.fromstring("<html></html>", parser=HTML_PARSER)
 
 
+# A tag the page stops inside ("...</", "<p cla"): what a dropped connection leaves at the end.
+_CUT_OFF_TAG = re.compile(r"<[/!?A-Za-z][^<>]*\Z")
+
+
+def without_cut_off_tag(html: str) -> str:
+    """The page without a tag it was cut off inside: HTML parsers keep such a fragment as text ("</" at the
+    end of the last paragraph of a truncated page)."""
+    match = _CUT_OFF_TAG.search(html, max(0, len(html) - 2048))
+    return html[: match.start()] if match else html
+
+
 def load_json(raw: str) -> Any:
     """json.loads that treats nesting too deep for the interpreter like any other malformed JSON.
 
@@ -187,7 +198,7 @@ class ArticlePage:
 
     def __init__(self, url: str, html: str) -> None:
         self.url_given = url
-        self.html = html
+        self.html = without_cut_off_tag(html)
 
     # -- parsed documents, built lazily so a parser that only needs lxml never pays for BeautifulSoup --
     @cached_property
