@@ -196,6 +196,7 @@ class CrawlRun:
     seen: int | None = None  # newswatch: pages remembered as irrelevant/failed
     db_bytes: int | None = None
     missing_relevant: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # user + system of the whole process, start-up included
 
     @property
     def responses(self) -> int:
@@ -218,8 +219,11 @@ def crawl_env() -> dict[str, str]:
 
 
 def run_process(cmd: list[str], cwd: Path, env: dict[str, str], out: Path,
-                timeout: float) -> tuple[int, float, float]:
-    """Run `cmd` to the end: (exit status, wall seconds, peak RSS in MB of the process).
+                timeout: float) -> tuple[int, float, float, float]:
+    """Run `cmd` to the end: (exit status, wall seconds, peak RSS in MB, CPU seconds of the process).
+
+    CPU seconds (user + system, start-up included) say what a crawl costs even when other jobs share the
+    machine and stretch its wall time.
 
     The peak comes from the rusage wait4 returns for this very child, so it is exact and covers only it.
     """
@@ -235,7 +239,8 @@ def run_process(cmd: list[str], cwd: Path, env: dict[str, str], out: Path,
             killer.cancel()
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return proc.returncode, wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return proc.returncode, wall, usage.ru_maxrss / 1024, cpu  # ru_maxrss is in KiB on Linux
 
 
 def read_stats(log: str) -> dict[str, float]:
@@ -277,10 +282,10 @@ def run_bare(server: BenchServer, prefix: str, size: int, workdir: Path, concurr
     env = crawl_env()
     env["SCRAPY_SETTINGS_MODULE"] = ""  # plain Scrapy: never the project's settings, wherever we run
     server.take_load()
-    code, wall, rss = run_process(cmd, workdir, env, workdir / f"bare-{size}.out", timeout)
+    code, wall, rss, cpu = run_process(cmd, workdir, env, workdir / f"bare-{size}.out", timeout)
     load = server.take_load()
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
-    return CrawlRun(size, "bare", code, wall, rss, read_stats(log), load, str(log_file))
+    return CrawlRun(size, "bare", code, wall, rss, read_stats(log), load, str(log_file), cpu_seconds=cpu)
 
 
 def bench_config(path: Path, listing_pages: int) -> None:
@@ -340,10 +345,11 @@ def run_full(server: BenchServer, prefix: str, site: BenchSite, workdir: Path, c
         cmd += ["-m", "cProfile", "-o", str(profile)]
     cmd += full_command(server, prefix, config, db, log_file, concurrency)
     server.take_load()
-    code, wall, rss = run_process(cmd, workdir, crawl_env(), workdir / f"{tag}.out", timeout)
+    code, wall, rss, cpu = run_process(cmd, workdir, crawl_env(), workdir / f"{tag}.out", timeout)
     load = server.take_load()
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
-    run = CrawlRun(site.count, "newswatch", code, wall, rss, read_stats(log), load, str(log_file))
+    run = CrawlRun(site.count, "newswatch", code, wall, rss, read_stats(log), load, str(log_file),
+                   cpu_seconds=cpu)
     if db.exists():
         ids, run.seen, run.db_bytes = database_facts(db)
         run.stored = len(ids)
@@ -359,11 +365,12 @@ def _mb(value: float | None) -> str:
 
 def print_table(runs: list[CrawlRun]) -> None:
     print(f"{'pages':>6}  {'crawler':<10} {'exit':>4} {'responses':>9} {'items':>6} {'crawl s':>8} "
-          f"{'pages/s':>8} {'wall s':>7} {'peak RSS MB':>11} {'db MB':>6}")
+          f"{'pages/s':>8} {'wall s':>7} {'CPU s':>6} {'peak RSS MB':>11} {'db MB':>6}")
     for run in runs:
         items = run.stored if run.crawler == "newswatch" else int(run.stats.get("item_scraped_count", 0))
         print(f"{run.size:>6}  {run.crawler:<10} {run.returncode:>4} {run.responses:>9} {items or 0:>6} "
               f"{run.crawl_seconds:>8.1f} {run.pages_per_second:>8.1f} {run.wall_seconds:>7.1f} "
+              f"{run.cpu_seconds:>6.1f} "
               f"{run.peak_rss_mb:>11.1f} {_mb(run.db_bytes):>6}")
     print("items: titles selected (bare), relevant articles in the database (newswatch)")
 

@@ -190,3 +190,29 @@ def refuse_second_daemon(leadership: Leadership) -> StorageError:
     return StorageError(f"another newswatch watch{who} is already running on {display_url(leadership.url)}: "
                         "with SQLite only one daemon can watch a database (stop it first, or use PostgreSQL "
                         "to run a standby)")
+
+
+def monitor_leader(url: str) -> str | None:
+    """Which daemon leads the monitor on the database at `url` now ("newswatch watch PID@HOST"), or None.
+
+    For `newswatch status`: reads without taking anything (a daemon starting meanwhile is never refused).
+    On SQLite the lock file names the daemon; a name whose process is gone (killed) counts as none.
+    """
+    leadership = leadership_for(url)
+    if isinstance(leadership, PostgresLeadership):
+        try:
+            return leadership.holder()
+        finally:
+            leadership.release()
+    holder = leadership.holder()
+    if not holder:
+        return None
+    pid_text, _, host = holder.rsplit(" ", 1)[-1].partition("@")
+    if host == socket.gethostname() and pid_text.isdigit():
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, someone else's
+    return holder

@@ -145,6 +145,14 @@ def json_schema() -> dict[str, Any]:
         topic["keywords"] = {"type": "object", "minProperties": 1, "title": "Keywords",
                              "propertyNames": {"pattern": "^[a-z]{2,3}$"},
                              "additionalProperties": {"$ref": "#/$defs/LanguageKeywords"}}
+    # What the file may write beyond the model's own types: one address for a list of them, one term for a
+    # group of terms in `all`.
+    to = defs.get("Subscription", {}).get("properties", {}).get("to")
+    if to is not None:
+        defs["Subscription"]["properties"]["to"] = {"anyOf": [{"type": "string"}, to], "title": "To"}
+    groups = defs.get("LanguageKeywords", {}).get("properties", {}).get("all")
+    if groups is not None and "items" in groups:
+        groups["items"] = {"anyOf": [{"type": "string"}, groups["items"]]}
     for name in ("SourceConfig", "TopicConfig", "LanguageKeywords"):
         definition = defs.get(name, {})
         if "required" in definition:

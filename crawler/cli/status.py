@@ -14,6 +14,7 @@ from crawler.config import Config
 from crawler.monitor.health import ARTICLES_STORED, articles_found
 from crawler.monitor.metrics import channel_of
 from storage import CrawlRun, HealthState, Store
+from storage.leadership import monitor_leader
 from storage.store import utc_iso
 
 FAILED_SHOWN = 20
@@ -65,6 +66,7 @@ def gather(store: Store, config: Config, now: datetime) -> dict[str, Any]:
         "failed_notices": [{"recipient": n.recipient, "source": n.source, "kind": n.kind,
                             "error": n.last_error} for n in store.notices.all("failed")],
         "by_channel": _by_channel(store),
+        "monitor": {"leader": monitor_leader(store.url)},
         "subscriptions": {"count": len(config.subscriptions),
                           "recipients": len({a.lower() for s in config.subscriptions for a in s.to}),
                           "channels": len({c for s in config.subscriptions for c in s.channels})},
@@ -135,6 +137,8 @@ def render(data: dict[str, Any]) -> list[str]:
                          f"{k['reason']}")
     for f in data["failed_notices"]:
         lines.append(f"  health notice to {f['recipient']} ({f['source']} {f['kind']}) failed: {f['error']}")
+    leader = data["monitor"]["leader"]
+    lines.append(f"Monitor: led by {leader}" if leader else "Monitor: no newswatch watch daemon is running")
     subs = data["subscriptions"]
     channels = f", {subs['channels']} channel(s)" if subs["channels"] else ""
     lines.append(f"Subscriptions: {subs['count']} ({subs['recipients']} recipient(s){channels})")

@@ -15,6 +15,14 @@ Layers, lowest first (a later layer wins, key by key; a list replaces the list b
 
 A problem is one ConfigError line naming the layer the offending value came from and its dotted key:
 ``newswatch.toml: schedule.cron: invalid cron expression ...``.
+
+Why the layers are merged here and not by pydantic-settings' BaseSettings (the models are pydantic v2; only
+the merging is ours): tried with the same strict models (pydantic-settings 2.x), its environment source
+hands every scalar over as text, which the strict models refuse (`NEWSWATCH_SMTP__PORT=2525`: "Input should
+be a valid integer"); a misspelled section (`NEWSWATCH_SMPT__HOST`) is silently ignored instead of refused;
+it failed on the existing NEWSWATCH_ROUTES variable ("error parsing value for field routes"); and it does
+not say which layer set a value, which `newswatch config show` prints and every error line names. Merging
+plain dicts key by key with the origin of each value, then validating once, is this module.
 """
 
 from __future__ import annotations

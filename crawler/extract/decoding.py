@@ -45,6 +45,8 @@ _RIFF_KINDS = (b"WEBP", b"WAVE", b"AVI ")
 # Share of NUL and other control bytes in the first 4 KiB above which the data is no text page. Five stray
 # NULs in a 6 kB article (a template bug, a bad copy) are 0.1%; random bytes are about 9%.
 CONTROL_SHARE = 0.05
+# The bytes counted as control characters: below TAB, and between CR and space.
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 
 
 def looks_binary(data: bytes) -> bool:
@@ -55,7 +57,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if head.startswith(BINARY_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] in _RIFF_KINDS):
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # in C: a Python loop was 1 ms a page
     return bool(head) and controls / len(head) > CONTROL_SHARE
 
 

@@ -168,6 +168,8 @@ def test_schema_describes_the_file_for_editors(tmp_path: Path) -> None:
     assert "name" not in schema["$defs"]["SourceConfig"]["properties"]
     keywords = schema["$defs"]["TopicConfig"]["properties"]["keywords"]
     assert keywords["additionalProperties"] == {"$ref": "#/$defs/LanguageKeywords"}
+    subscription = schema["$defs"]["Subscription"]["properties"]
+    assert {"type": "string"} in subscription["to"]["anyOf"]  # to = "desk@example.org" is fine too
     smtp = schema["$defs"]["SmtpConfig"]["properties"]
     assert "password" not in smtp and smtp["security"]["enum"] == ["starttls", "ssl", "none"]
     # every key of the packaged defaults is a property of the schema

@@ -7,7 +7,10 @@ PostgreSQL database of each test's own (tests/databases.py: skipped without the 
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +42,13 @@ def _mailbox(smtp: LoopbackSmtpServer) -> list[tuple[str, tuple[int, ...]]]:
                   for m in smtp.received())
 
 
+def _leader(config: Path, *args: str) -> str | None:
+    """`newswatch status --format json`'s monitor leader."""
+    cmd = [sys.executable, "-m", "crawler", "status", "--config", str(config), "--format", "json", *args]
+    done = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)["monitor"]["leader"]
+
+
 def _announced_all(smtp: LoopbackSmtpServer) -> bool:
     return all(any(t in plain_text(m.message) for m in smtp.received()) for t in TITLES)
 
@@ -60,8 +70,10 @@ def test_second_daemon_on_a_sqlite_file_refuses_to_start_with_one_line(
                                        f"{first.process.pid}@") if first.process else False
             assert "is already running on sqlite:///" in lines[0] and "use PostgreSQL" in lines[0]
         assert first.process is not None and first.process.poll() is None  # the first one carries on
+        assert _leader(config) == f"newswatch watch {first.process.pid}@{socket.gethostname()}"
     finally:
         assert first.terminate() == 0
+    assert _leader(config) is None
     # Once it has stopped, a new daemon starts as usual.
     again = Daemon(config).start()
     try:
@@ -141,6 +153,9 @@ def test_standby_stops_cleanly_while_waiting(loopback_server: LoopbackServer, sm
             leader.wait_for("leading the monitor on postgresql", timeout=60)
             standby.start()
             standby.wait_for("standby: ", timeout=60)
+            assert leader.process is not None
+            leading = f"newswatch watch {leader.process.pid}@{socket.gethostname()}"
+            assert _leader(config, "--db", url) == leading
             once = subprocess.run(command(config, "--once", "--db", url), cwd=REPO, env=_env(),
                                   capture_output=True, text=True, timeout=60, check=False)
             assert once.returncode == 2 and "leads the monitor on postgresql" in once.stderr, once.stderr

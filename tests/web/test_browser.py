@@ -41,7 +41,8 @@ def test_timeline_shows_sources_first_reports_and_revisions(live: LiveServer, tm
         titles = [b.find_element("css selector", "title").get_attribute("textContent") for b in bars]
         assert any(t.startswith("Liputan6:") for t in titles)
         assert any(t.startswith("BBC News:") for t in titles)
-        assert len(driver.find_elements("css selector", "svg.timeline path.first")) == 2
+        # One first report per source of the demo: Liputan6, BBC News and the Caspian Courier (an outlet).
+        assert len(driver.find_elements("css selector", "svg.timeline path.first")) == 3
         revisions = driver.find_elements("css selector", "svg.timeline circle.revision")
         assert len(revisions) >= 3
         legend = driver.find_element("css selector", "ul.legend").text
@@ -51,7 +52,8 @@ def test_timeline_shows_sources_first_reports_and_revisions(live: LiveServer, tm
 def test_diff_view_shows_the_revised_death_toll(live: LiveServer, tmp_path: Path) -> None:
     with chromium(tmp_path / "profile") as driver:
         driver.get(f"{live.url}/topics/{TOPIC}")
-        link = driver.find_element("partial link text", "Direvisi Jadi 225")
+        # The article's row in the coverage table (the developments list above it links the title too).
+        link = driver.find_element("xpath", "//tr//a[contains(normalize-space(.), 'Direvisi Jadi 225')]")
         row = link.find_element("xpath", "ancestor::tr")
         row.find_element("css selector", "td:last-child a").click()
         removed = " ".join(e.text for e in driver.find_elements("css selector", "table.diff del"))
