@@ -169,8 +169,11 @@ class _Handler(BaseHTTPRequestHandler):
                     if site.latency:
                         time.sleep(site.latency)
                     body, status, kind = article_page(number).encode(), 200, "text/html; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # a worker killed while its request was served
+            self.close_connection = True
