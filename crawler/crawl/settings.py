@@ -26,7 +26,7 @@ CONCURRENT_REQUESTS = 8  # across all sites at once
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request in flight per site (the config allows 1 or 2)
 # Scrapy starts this many asyncio worker tasks for every response's callback output (default 100). A newswatch
 # callback yields one article or a listing's links, and the pipelines are synchronous: 100 only cost 100 task
-# creations a page (~1 ms, a tenth of the crawl's CPU per page on the benchmark).
+# creations a page (a few percent of the crawl's CPU; docs/BENCHMARKS.md "Crawling").
 CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 2.0  # seconds between requests to one site (randomised 0.5x-1.5x below)
 DOWNLOAD_DELAY_JITTER = 0.5  # +/-50% random variation, so requests do not arrive in lockstep
