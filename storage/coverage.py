@@ -12,12 +12,12 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, inspect, select, text
 
 from crawler.core.errors import StorageError
+from crawler.core.times import utc_text
 from storage import schema as s
 from storage.database import Database
 from storage.engine import make_engine, translate_errors
@@ -77,19 +77,6 @@ class TopicCount:
     topic: str
     articles: int
     last: str | None
-
-
-def utc_text(value: str | None) -> str | None:
-    """An ISO 8601 time with any offset as UTC text; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def change_summary(diff: dict[str, Any] | None, title_before: str | None = None) -> str:

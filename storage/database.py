@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -22,13 +21,6 @@ from storage import schema as s
 from storage.engine import WRITE_OPTION, display_url, sqlite_file, translate_errors
 
 FileChange = Literal["deleted", "replaced"]
-
-
-def utc_iso(moment: datetime) -> str:
-    """UTC ISO 8601 text; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class Database:

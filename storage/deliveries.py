@@ -25,8 +25,9 @@ from typing import Any
 
 from sqlalchemy import Row, Table, func, select, update
 
+from crawler.core.times import utc_iso
 from storage import schema as s
-from storage.database import Database, utc_iso
+from storage.database import Database
 from storage.records import Delivery, Event, NewDelivery, Notice
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"

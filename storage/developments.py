@@ -17,8 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, and_, case, func, select, update
 
 from crawler.core.items import Article
+from crawler.core.times import utc_iso
 from storage import schema as s
-from storage.database import Database, utc_iso
+from storage.database import Database
 from storage.records import Development, DevelopmentMember, LinkCandidate, LinkDecision
 
 CANDIDATE_LIMIT = 100  # on each side of the new article's time: the nearest ones

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crawler.core.times import utc_iso
 from storage import schema as s
-from storage.database import Database, utc_iso
+from storage.database import Database
 from storage.records import CrawlRun, HealthState
 
 

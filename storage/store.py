@@ -28,9 +28,10 @@ from sqlalchemy import (
 
 from crawler.core.errors import StorageError
 from crawler.core.items import Article
+from crawler.core.times import utc_iso, utc_text
 from storage import developments as development_rows
 from storage import schema as s
-from storage.database import Database, utc_iso
+from storage.database import Database
 from storage.deliveries import DeliveryStore, NoticeStore
 from storage.developments import DevelopmentStore, Linker
 from storage.engine import make_engine, translate_errors
@@ -59,15 +60,7 @@ SEEN_STATUSES = ("irrelevant", "deleted", "failed")
 _VERSION_INSERT = s.article_versions.insert()  # built once: the values come as parameters
 
 
-def to_utc_text(value: str | None) -> str | None:
-    """An ISO 8601 timestamp with any offset, as UTC text; None when absent or unparsable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return utc_iso(parsed)
+to_utc_text = utc_text  # an ISO 8601 timestamp with any offset as UTC text (the pipelines' name for it)
 
 
 # A page's date further ahead of the fetch than this is no date (a template default, "2099", an attack).

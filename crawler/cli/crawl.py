@@ -15,7 +15,6 @@ once (also 130).
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import sys
@@ -56,21 +55,6 @@ def refuse_future(day: date | None, option: str, today: date | None = None) -> N
     latest = today or datetime.now(_EARLIEST_ZONE).date()
     if day is not None and day > latest:
         raise NewswatchError(f"{option} {day} is in the future (today is {latest} at the latest)")
-
-
-def parse_settings(values: tuple[str, ...]) -> dict[str, Any]:
-    """--set NAME=VALUE pairs; a VALUE that reads as JSON (numbers, true, {...}) is taken as such."""
-    settings: dict[str, Any] = {}
-    for entry in values:
-        name, sep, raw = entry.partition("=")
-        if not sep or not name.strip():
-            raise NewswatchError(f"--set: expected NAME=VALUE, got {entry!r}")
-        try:
-            value: Any = json.loads(raw)
-        except ValueError:
-            value = raw
-        settings[name.strip()] = value
-    return settings
 
 
 def choose_sources(config: Config, requested: tuple[str, ...]) -> list[str]:

@@ -27,12 +27,13 @@ import tomllib
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from crawler.core.items import Article
+from crawler.core.times import utc_text
 from crawler.story.relevance import fold
 from storage.records import Development, LinkCandidate, LinkDecision
 
@@ -314,7 +315,7 @@ def article_features(article: Article, published_utc: str | None = None,
         paragraphs = paragraphs[1:]
     body = "\n".join(paragraphs)
     language = (article.language or "").split("-")[0].lower()
-    published = published_utc or _utc_text(article.published_at)
+    published = published_utc or utc_text(article.published_at)
     year = int(published[:4]) if published and published[:4].isdigit() else None
     entities: dict[str, dict[str, Any]] = {}
     concepts: dict[str, str] = {}
@@ -358,18 +359,6 @@ def name_weights(article: Article, lexicon: Lexicon | None = None) -> dict[str, 
         entity = lex.entity(key)
         out[key] = entity.weight if entity else lex.default_entity_weight
     return out
-
-
-def _utc_text(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _entities_in(lex: Lexicon, text: str, tokens: Tokens) -> list[tuple[str, str]]:

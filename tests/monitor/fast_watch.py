@@ -17,7 +17,7 @@ from datetime import UTC
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.cli import logs
-from crawler.cli.crawl import parse_settings
+from crawler.cli.configuring import scrapy_sets
 from crawler.config import load_config
 from crawler.monitor.watch import WatchOptions, run_watch
 
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     config = load_config(argv[0])
     seconds = float(argv[1])
     sources = [source.name for source in config.enabled_sources()]
-    options = WatchOptions(db_url=config.storage.url, overrides=parse_settings(tuple(argv[2:])),
+    options = WatchOptions(db_url=config.storage.url, overrides=scrapy_sets(tuple(argv[2:])),
                            triggers={s: IntervalTrigger(seconds=seconds, timezone=UTC) for s in sources})
     logs.configure(logging.INFO)
     return run_watch(config, options)
