@@ -12,10 +12,11 @@ from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from crawler.cli import cli
 from storage import Store
+from tests.config_env import clean_newswatch_env as clean_newswatch_env  # the fixture
+from tests.config_env import run
 from tests.servers import LoopbackServer
 from tests.servers import loopback_server as loopback_server  # the fixture
 from tests.servers.offline import LOOPBACK_RESOLVER
@@ -23,19 +24,7 @@ from tests.servers.offline import LOOPBACK_RESOLVER
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("NEWSWATCH_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+pytestmark = pytest.mark.usefixtures("clean_newswatch_env")
 
 
 def write(tmp_path: Path, text: str, name: str = "nw.toml") -> Path:

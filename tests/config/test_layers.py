@@ -9,20 +9,11 @@ import pytest
 
 from crawler.config import DEFAULTS_LABEL, ENV_CONFIG, ENV_DB, SETTINGS_LABEL, load_config
 from crawler.core.errors import ConfigError
+from tests.config_env import clean_newswatch_env as clean_newswatch_env  # the fixture
 from tests.servers import LoopbackServer
 from tests.servers.crawl import run_crawl
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("NEWSWATCH_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
+pytestmark = pytest.mark.usefixtures("clean_newswatch_env")
 
 
 def write(tmp_path: Path, text: str, name: str = "user.toml") -> Path:

@@ -3,33 +3,20 @@ one line naming what is wrong, exit 2, never "unexpected error" or a traceback."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from crawler.cli import cli
 from storage import Store
+from tests.config_env import clean_newswatch_env as clean_newswatch_env  # the fixture
+from tests.config_env import run
 from tests.servers.offline import LOOPBACK_RESOLVER
 
 # Were a refusal to fail, crawl and watch would start crawling: never beyond the loopback interface.
 OFFLINE = ("--set", f"DNS_RESOLVER={LOOPBACK_RESOLVER}")
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("NEWSWATCH_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+pytestmark = pytest.mark.usefixtures("clean_newswatch_env")
 
 
 # --- D5: one parser of database locations for every command ----------------------------------------------
