@@ -103,6 +103,10 @@ class _Handler(BaseHTTPRequestHandler):
             if not_modified(self.headers, etag, page.last_modified):
                 status, body = 304, b""
                 headers.pop("Content-Type")
+        # Logged before answering: a client that has its response always finds the request in the log
+        # (logged after, a test reading the log right after a 404 could race the server's thread).
+        self.server.log(LoggedRequest(self.command, self.path,
+                                      {k.lower(): v for k, v in self.headers.items()}, status, time.time()))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -110,8 +114,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body and body:
             self.wfile.write(body)
-        self.server.log(LoggedRequest(self.command, self.path,
-                                      {k.lower(): v for k, v in self.headers.items()}, status, time.time()))
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is kept in memory for whoever runs the server."""
