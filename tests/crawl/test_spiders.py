@@ -161,7 +161,7 @@ def test_requests_share_one_callback_object_so_scrapys_callback_check_is_cached(
     request = Request(f"{L6}/tag/kazakhstan?page=1",
                       meta={"nw_kind": "tag", "nw_page": 1, "nw_series": "s", "nw_template": template})
     response = HtmlResponse(request.url, body=listing, encoding="utf-8", request=request)
-    requests = [r for r in spider.parse_listing_page(response) if isinstance(r, Request)
+    requests = [r for r in _outputs(spider, response, spider.parse_listing_page) if isinstance(r, Request)
                 and r.callback is not None and getattr(r.callback, "__name__", "") == "parse_article"]
     assert len(requests) == 3
     assert requests[0].callback is requests[1].callback is requests[2].callback
