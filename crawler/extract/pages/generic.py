@@ -1,10 +1,11 @@
 """The generic extractor: any other news site, and BBC pages that are not News articles (Sport, World
 Service).
 
-The body is chosen among three candidates by agreement (crawler/extract/pages/candidates.py): trafilatura
-(a maintained, well-evaluated extraction library) in its default mode with our pruning, trafilatura in its
-precision mode, and readability-lxml's scoring; then our cleaner with the "generic" rules.
-`newswatch extract --explain` says which candidate won and why.
+The body is chosen among up to four candidates by agreement (crawler/extract/pages/candidates.py, which says
+in what order and why): trafilatura (a maintained, well-evaluated extraction library) in its default mode
+with our pruning, our own density scoring over the same tree (density.py), readability-lxml's scoring, and
+trafilatura in its precision mode; then our cleaner with the "generic" rules. `newswatch extract --explain`
+says which candidate won and why.
 
 Metadata comes from what the page publishes (JSON-LD, meta tags, a visible byline), with
 htmldate as the last resort for the date. Authors are people only: publisher names, which many sites put in
@@ -24,6 +25,7 @@ import trafilatura
 from crawler.core.items import Image
 from crawler.extract.cleaning import clean_lines
 from crawler.extract.pages import candidates as body_candidates
+from crawler.extract.pages import density
 from crawler.extract.pages.base import ArticlePage, html_tree, iso_datetime
 from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of, site_rule
@@ -298,8 +300,9 @@ class GenericArticlePage(ArticlePage):
     def choice(self) -> body_candidates.Choice:
         """Which extractor's body this page gets, and why (see candidates.py)."""
         return body_candidates.choose(("trafilatura", self._trafilatura_body),
-                                 ("trafilatura-precision", lambda: self._trafilatura_lines(precision=True)),
-                                 ("readability", self._readability_lines))
+                                      ("density", self._density_lines),
+                                      ("readability", self._readability_lines),
+                                      ("trafilatura-precision", self._trafilatura_precision_lines))
 
     def explain(self) -> str:
         return f"generic extractor: {self.choice.explain()}"
@@ -331,6 +334,13 @@ class GenericArticlePage(ArticlePage):
         # set (navigation and data tables in news pages); in the second opinion they gain 0.001.
         text = run(None) if precision else run(prune) or run(None)
         return _join_datelines([normalize_space(line) for line in (text or "").splitlines() if line.strip()])
+
+    def _trafilatura_precision_lines(self) -> list[str]:
+        return self._trafilatura_lines(precision=True)
+
+    def _density_lines(self) -> list[str]:
+        """Our own readability-style scoring over the page's tree (density.py): a few milliseconds."""
+        return density.extract(self.tree).lines
 
     def _readability_lines(self) -> list[str]:
         """readability-lxml's choice of the main block, one line per paragraph-level element."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.extract.pages.candidates import CLOSE_ENOUGH, agreement, choose, shingles
+from crawler.extract.pages.candidates import CLOSE_ENOUGH, SETTLED, agreement, choose, shingles
 from tests.conftest import shared_path
 
 STORY = [
@@ -24,7 +24,7 @@ HEADLINES = [
 
 
 def never() -> list[str]:
-    raise AssertionError("the third candidate must not be computed when the first two agree")
+    raise AssertionError("a later candidate must not be computed when the earlier ones settle it")
 
 
 def test_agreement_is_shingle_f1() -> None:
@@ -104,3 +104,20 @@ def test_a_page_without_an_article_explains_and_fails(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("generic extractor: candidates:") and "chose" in lines[0]
     assert "no article" in lines[-1].lower()
+
+
+def test_an_unconfirmed_vote_of_three_calls_the_fourth() -> None:
+    # Three different answers: no vote of three is confirmed, so the fourth opinion is asked and settles it.
+    choice = choose(("trafilatura", lambda: HEADLINES), ("density", lambda: STORY[:1]),
+                    ("readability", lambda: STORY[2:]), ("trafilatura-precision", lambda: STORY))
+    assert [c.name for c in choice.candidates] == ["trafilatura", "density", "readability",
+                                                   "trafilatura-precision"]
+    assert choice.winner is not None and choice.winner.name == "trafilatura-precision"
+
+
+def test_a_confirmed_vote_of_three_skips_the_fourth() -> None:
+    choice = choose(("trafilatura", lambda: HEADLINES), ("density", lambda: STORY),
+                    ("readability", lambda: list(STORY)), ("trafilatura-precision", never))
+    assert choice.winner is not None and choice.winner.name == "density"
+    assert len(choice.candidates) == 3
+    assert f"confirms it (1.00 >= {SETTLED})" in choice.reason
