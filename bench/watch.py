@@ -316,7 +316,9 @@ def run_on_reactor(cycles: int, articles: int, latency_samples: int, workdir: Pa
                    snapshot_from: int | None = None) -> Results:
     """Run the benchmark on the installed asyncio reactor, as `newswatch watch` does."""
     from crawler.crawl.runner import install_asyncio_reactor
+    from crawler.monitor.memory import limit_malloc_arenas
 
+    limit_malloc_arenas()  # as run_watch does first, before any thread starts
     install_asyncio_reactor()
     from twisted.internet import reactor as installed
 

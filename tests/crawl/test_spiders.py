@@ -139,3 +139,24 @@ def test_an_outlet_spider_starts_from_its_configured_ways_in() -> None:
     index_only = _outlet_spider(base + 'index_url = "https://www.harian.example/indeks/{yyyy}-{mm}-{dd}?p={page}"\n')
     (today,) = _start(index_only)
     assert today.url.startswith("https://www.harian.example/indeks/") and today.meta["nw_kind"] == "index"
+
+
+def test_requests_share_one_callback_object_so_scrapys_callback_check_is_cached() -> None:
+    """Scrapy inspects each response's callback (source + ast: milliseconds) and caches the verdict weakly:
+    with a fresh bound method per request the verdict was lost and recomputed for every page."""
+    from scrapy.utils.misc import _generator_callbacks_cache, warn_on_generator_with_return_value
+
+    spider = _spider(Liputan6Spider, since="2022-01-05", tags="kazakhstan")
+    listing = liputan6_listing([(f"{L6}/global/read/{4856001 + i}/satu", f"Kazakhstan {i}", "Ringkasan.",
+                                 "2022-01-07T10:00:00+07:00") for i in range(3)])
+    template = f"{L6}/tag/kazakhstan?page={{page}}"
+    request = Request(f"{L6}/tag/kazakhstan?page=1",
+                      meta={"nw_kind": "tag", "nw_page": 1, "nw_series": "s", "nw_template": template})
+    response = HtmlResponse(request.url, body=listing, encoding="utf-8", request=request)
+    requests = [r for r in spider.parse_listing_page(response) if isinstance(r, Request)
+                and r.callback is not None and getattr(r.callback, "__name__", "") == "parse_article"]
+    assert len(requests) == 3
+    assert requests[0].callback is requests[1].callback is requests[2].callback
+    warn_on_generator_with_return_value(spider, requests[0].callback)
+    del requests
+    assert spider.parse_article in _generator_callbacks_cache  # still there: the key is alive
