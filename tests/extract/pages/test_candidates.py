@@ -76,16 +76,38 @@ PAGE = """<!doctype html><html lang="en"><head><title>Protests reach Aktau</titl
 <aside><h2>Trending</h2><ul>{3}</ul></aside></body></html>"""
 
 
-def test_extract_explain_names_the_winner_for_a_generic_page(tmp_path: Path) -> None:
+def _explain(tmp_path: Path, html: str) -> tuple[str, str]:
     page = tmp_path / "page.html"
-    page.write_text(PAGE.format(*STORY, "".join(f"<li><a href='/x'>{h}</a></li>" for h in HEADLINES)),
-                    encoding="utf-8")
+    page.write_text(html, encoding="utf-8")
     result = CliRunner().invoke(cli, ["extract", "--explain", "--url", "https://news.example.org/a/1",
                                       str(page)], obj={})
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("generic extractor: candidates: trafilatura (")
-    assert "chose trafilatura" in result.stderr
-    assert "Aktau" in result.stdout and "Trending" not in result.stdout
+    return result.stdout, result.stderr
+
+
+def test_extract_explain_names_the_winner_for_a_generic_page(tmp_path: Path) -> None:
+    trending = "".join(f"<li><a href='/x'>{h}</a></li>" for h in HEADLINES)
+    # The page marks its article (<article>): our density scoring agrees with it, nothing else runs.
+    out, err = _explain(tmp_path, PAGE.format(*STORY, trending))
+    assert err.startswith("generic extractor: candidates: density (")
+    assert "chose density: density and the witness markup agree" in err
+    assert "trafilatura" not in err
+    assert "Aktau" in out and "Trending" not in out
+    # No such markup: trafilatura is the second opinion.
+    out, err = _explain(tmp_path, PAGE.replace("article>", "div>").format(*STORY, trending))
+    assert "chose density: density and trafilatura agree" in err
+    assert "Aktau" in out and "Trending" not in out
+
+
+def test_a_witness_that_disagrees_is_shown_but_never_chosen() -> None:
+    choice = choose(("density", lambda: STORY), ("trafilatura", lambda: list(STORY)),
+                    ("readability", never), witness=("markup", lambda: HEADLINES))
+    assert choice.winner is not None and choice.winner.name == "density"
+    assert [c.name for c in choice.candidates] == ["density", "markup", "trafilatura"]
+    assert "density and trafilatura agree" in choice.reason
+    lone = choose(("density", list), ("trafilatura", list), ("readability", list),
+                  witness=("markup", lambda: STORY))
+    assert lone.winner is None
 
 
 def test_extract_explain_names_the_site_parser() -> None:
