@@ -4,11 +4,13 @@ Holds `engine` (URLs, SQLite pragmas, errors), `schema` and `migrations` (Alembi
 `schema_revisions/`), `database` (transactions and
 upserts shared by the repositories), `store` (articles, versions, fetch state, crawl runs, the outbox),
 `deliveries` and `health` (per-recipient deliveries, admin notices, crawl-health state), `search` (full-text
-queries), `feeds` and `metrics` (revisions for Atom feeds, aggregates for Prometheus) and `records` (the
+queries), `feeds` and `metrics` (revisions for Atom feeds, aggregates for Prometheus), `boilerplate` (what the
+boilerplate learner remembers of outlets' pages) and `records` (the
 plain values the repositories return). May import `crawler.core` only: the application above it passes plain
 values in and gets plain records back.
 """
 
+from storage.boilerplate import ObservedPage
 from storage.engine import default_db_url
 from storage.records import (
     Change,
@@ -42,6 +44,7 @@ __all__ = [
     "Known",
     "NewDelivery",
     "Notice",
+    "ObservedPage",
     "PreviousVersion",
     "SaveResult",
     "SearchHit",

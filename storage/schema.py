@@ -199,3 +199,14 @@ development_articles = Table(
     Column("features", Text, nullable=False),
     Column("joined_at", Text, nullable=False),
 )
+
+# What the boilerplate learner (crawler/extract/boilerplate.py) remembers of a configured outlet's pages: per
+# host, the last pages' line keys (JSON list of short hashes, never text), so that what a crawl learned
+# serves the next one.
+boilerplate_pages = Table(
+    "boilerplate_pages", metadata,
+    Column("host", Text, primary_key=True),
+    Column("page_key", Text, primary_key=True),
+    Column("line_keys", Text, nullable=False),
+    Column("observed_at", Text, nullable=False),
+)

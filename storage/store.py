@@ -31,6 +31,7 @@ from crawler.core.items import Article
 from crawler.core.times import utc_iso, utc_text
 from storage import developments as development_rows
 from storage import schema as s
+from storage.boilerplate import BoilerplateStore
 from storage.database import Database
 from storage.deliveries import DeliveryStore, NoticeStore
 from storage.developments import DevelopmentStore, Linker
@@ -563,6 +564,11 @@ class Store(Database):
     def notices(self) -> NoticeStore:
         """Queued admin e-mails about crawl health (storage/deliveries.py)."""
         return NoticeStore(self)
+
+    @property
+    def boilerplate(self) -> BoilerplateStore:
+        """What the boilerplate learner remembers of configured outlets' pages (storage/boilerplate.py)."""
+        return BoilerplateStore(self)
 
     @property
     def feeds(self) -> FeedStore:

@@ -321,6 +321,7 @@ class SourceConfig:
     article_url: OptionalStr = None  # regex searched in an URL's path and query: which links are articles
     article_id: Literal["group", "url"] = "group"  # "group": the pattern's `id` group; "url": canonical URL
     language: Annotated[OptionalStr, AfterValidator(_language)] = None  # ISO 639-1 hint for the extractor
+    learn_boilerplate: Bool = True  # outlets: drop lines the host repeats under most of its articles
 
     @model_validator(mode="after")
     def _outlet(self) -> SourceConfig:

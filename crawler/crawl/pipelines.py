@@ -1,7 +1,8 @@
 """Item pipelines: one job each, dependencies via from_crawler (ITEM_PIPELINES: crawler/crawl/settings.py).
 
 ParseFailureMiddleware (a spider middleware) turns an unreadable article page into a FailedArticle item.
-Order: ParseFailurePipeline (100) -> GonePipeline (200) -> RelevancePipeline (300) -> StoragePipeline (400).
+Order: ParseFailurePipeline (100) -> GonePipeline (200) -> BoilerplatePipeline (250, in
+crawler/crawl/boilerplate.py) -> RelevancePipeline (300) -> StoragePipeline (400).
 
 Only ParseFailurePipeline runs without a database; the others raise NotConfigured unless NEWSWATCH_DB is
 set (the newswatch CLI and runner always set it). So `scrapy crawl liputan6 -O out.jsonl` exports every parsed

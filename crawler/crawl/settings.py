@@ -109,6 +109,7 @@ SPIDER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.crawl.pipelines.ParseFailurePipeline": 100,  # no article: counted, remembered, dropped
     "crawler.crawl.pipelines.GonePipeline": 200,  # deleted articles marked deleted (needs NEWSWATCH_DB)
+    "crawler.crawl.boilerplate.BoilerplatePipeline": 250,  # outlets: lines the host repeats removed
     "crawler.crawl.pipelines.RelevancePipeline": 300,  # topics matched, or remembered irrelevant, dropped
     "crawler.crawl.pipelines.StoragePipeline": 400,  # new / updated / unchanged versions (needs NEWSWATCH_DB)
 }

@@ -1,10 +1,11 @@
 """The generic extractor: any other news site, and BBC pages that are not News articles (Sport, World
 Service).
 
-The body is chosen among three candidates by agreement (crawler/extract/pages/candidates.py): trafilatura
-(a maintained, well-evaluated extraction library) in its default mode with our pruning, trafilatura in its
-precision mode, and readability-lxml's scoring; then our cleaner with the "generic" rules.
-`newswatch extract --explain` says which candidate won and why.
+The body is chosen among up to four candidates by agreement (crawler/extract/pages/candidates.py, which says
+in what order and why): trafilatura (a maintained, well-evaluated extraction library) in its default mode
+with our pruning, our own density scoring over the same tree (density.py), readability-lxml's scoring, and
+trafilatura in its precision mode; then our cleaner with the "generic" rules. `newswatch extract --explain`
+says which candidate won and why.
 
 Metadata comes from what the page publishes (JSON-LD, meta tags, a visible byline), with
 htmldate as the last resort for the date. Authors are people only: publisher names, which many sites put in
@@ -24,12 +25,15 @@ import trafilatura
 from crawler.core.items import Image
 from crawler.extract.cleaning import clean_lines
 from crawler.extract.pages import candidates as body_candidates
+from crawler.extract.pages import density
 from crawler.extract.pages.base import ArticlePage, html_tree, iso_datetime
 from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of, site_rule
 
 # A body must hold at least one sentence-sized paragraph: a page of menu labels is not an article.
 MIN_PARAGRAPH_CHARS = 40
+# A JSON-LD articleBody shorter than this is a summary, not the article.
+MARKUP_MIN_CHARS = 200
 # trafilatura's full mode compares its result with its readability and jusText fallbacks. On the development
 # set (bench/devset.py) that comparison is worth +0.02 body F1 over `fast` (0.938 against 0.919 on its first
 # 120 pages) for about 0.7x the speed: on pages of unknown sites, quality wins.
@@ -297,9 +301,11 @@ class GenericArticlePage(ArticlePage):
     @cached_property
     def choice(self) -> body_candidates.Choice:
         """Which extractor's body this page gets, and why (see candidates.py)."""
-        return body_candidates.choose(("trafilatura", self._trafilatura_body),
-                                 ("trafilatura-precision", lambda: self._trafilatura_lines(precision=True)),
-                                 ("readability", self._readability_lines))
+        return body_candidates.choose(("density", self._density_lines),
+                                      ("trafilatura", self._trafilatura_body),
+                                      ("readability", self._readability_lines),
+                                      ("trafilatura-precision", self._trafilatura_precision_lines),
+                                      witness=("markup", self._markup_lines))
 
     def explain(self) -> str:
         return f"generic extractor: {self.choice.explain()}"
@@ -331,6 +337,31 @@ class GenericArticlePage(ArticlePage):
         # set (navigation and data tables in news pages); in the second opinion they gain 0.001.
         text = run(None) if precision else run(prune) or run(None)
         return _join_datelines([normalize_space(line) for line in (text or "").splitlines() if line.strip()])
+
+    def _trafilatura_precision_lines(self) -> list[str]:
+        return self._trafilatura_lines(precision=True)
+
+    def _markup_lines(self) -> list[str]:
+        """What the page's own markup calls its article: JSON-LD `articleBody`, else the paragraphs of its one
+        `itemprop="articleBody"` element, else of its one <article>. Never chosen itself (it holds captions,
+        teasers, or nothing on many pages), only a witness that our density scoring found the article."""
+        body = (self.json_ld_article() or {}).get("articleBody")
+        if isinstance(body, str) and len(body) >= MARKUP_MIN_CHARS:
+            return [line for line in (normalize_space(part) for part in body.split("\n")) if line]
+        root = self.tree.getroottree().getroot()
+        containers = [el for el in root.iter() if el.get("itemprop") == "articleBody"]
+        if len(containers) != 1:
+            containers = list(root.iter("article"))
+        if len(containers) != 1:
+            return []
+        blocks = containers[0].iter("p", "h2", "h3", "h4", "li", "blockquote", "pre")
+        return [text for text in (normalize_space(el.text_content()) for el in blocks
+                                  if not any(a.tag in ("p", "li", "blockquote") for a in el.iterancestors()))
+                if text]
+
+    def _density_lines(self) -> list[str]:
+        """Our own readability-style scoring over the page's tree (density.py): a few milliseconds."""
+        return _join_datelines(density.extract(self.tree).lines)
 
     def _readability_lines(self) -> list[str]:
         """readability-lxml's choice of the main block, one line per paragraph-level element."""

@@ -8,6 +8,7 @@ import itertools
 import re
 import signal
 import sqlite3
+import statistics
 import time
 from pathlib import Path
 
@@ -103,5 +104,9 @@ def test_the_per_site_delay_is_global_across_workers(redis_prefix: str, tmp_path
         starts = sorted(site.starts["h00"])
         assert len(starts) == 10
         gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-        # Each worker alone would keep its own delay (Scrapy's); together they keep one.
-        assert min(gaps) >= delay * 0.85, gaps
+        # Each worker alone would keep its own delay (Scrapy's): two workers would then send pairs of
+        # requests ~0 s apart, gaps alternating 0 and the delay. Together they keep one. The times are taken
+        # at the server, so a worker starved of CPU between taking its slot and sending (load 10 on two
+        # cores) shortens one gap and lengthens the next: the median holds the delay, no gap comes near 0.
+        assert statistics.median(gaps) >= delay * 0.9, gaps
+        assert min(gaps) >= delay * 0.5, gaps

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.extract.pages.candidates import CLOSE_ENOUGH, agreement, choose, shingles
+from crawler.extract.pages.candidates import CLOSE_ENOUGH, SETTLED, agreement, choose, shingles
 from tests.conftest import shared_path
 
 STORY = [
@@ -24,7 +24,7 @@ HEADLINES = [
 
 
 def never() -> list[str]:
-    raise AssertionError("the third candidate must not be computed when the first two agree")
+    raise AssertionError("a later candidate must not be computed when the earlier ones settle it")
 
 
 def test_agreement_is_shingle_f1() -> None:
@@ -76,16 +76,38 @@ PAGE = """<!doctype html><html lang="en"><head><title>Protests reach Aktau</titl
 <aside><h2>Trending</h2><ul>{3}</ul></aside></body></html>"""
 
 
-def test_extract_explain_names_the_winner_for_a_generic_page(tmp_path: Path) -> None:
+def _explain(tmp_path: Path, html: str) -> tuple[str, str]:
     page = tmp_path / "page.html"
-    page.write_text(PAGE.format(*STORY, "".join(f"<li><a href='/x'>{h}</a></li>" for h in HEADLINES)),
-                    encoding="utf-8")
+    page.write_text(html, encoding="utf-8")
     result = CliRunner().invoke(cli, ["extract", "--explain", "--url", "https://news.example.org/a/1",
                                       str(page)], obj={})
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("generic extractor: candidates: trafilatura (")
-    assert "chose trafilatura" in result.stderr
-    assert "Aktau" in result.stdout and "Trending" not in result.stdout
+    return result.stdout, result.stderr
+
+
+def test_extract_explain_names_the_winner_for_a_generic_page(tmp_path: Path) -> None:
+    trending = "".join(f"<li><a href='/x'>{h}</a></li>" for h in HEADLINES)
+    # The page marks its article (<article>): our density scoring agrees with it, nothing else runs.
+    out, err = _explain(tmp_path, PAGE.format(*STORY, trending))
+    assert err.startswith("generic extractor: candidates: density (")
+    assert "chose density: density and the witness markup agree" in err
+    assert "trafilatura" not in err
+    assert "Aktau" in out and "Trending" not in out
+    # No such markup: trafilatura is the second opinion.
+    out, err = _explain(tmp_path, PAGE.replace("article>", "div>").format(*STORY, trending))
+    assert "chose density: density and trafilatura agree" in err
+    assert "Aktau" in out and "Trending" not in out
+
+
+def test_a_witness_that_disagrees_is_shown_but_never_chosen() -> None:
+    choice = choose(("density", lambda: STORY), ("trafilatura", lambda: list(STORY)),
+                    ("readability", never), witness=("markup", lambda: HEADLINES))
+    assert choice.winner is not None and choice.winner.name == "density"
+    assert [c.name for c in choice.candidates] == ["density", "markup", "trafilatura"]
+    assert "density and trafilatura agree" in choice.reason
+    lone = choose(("density", list), ("trafilatura", list), ("readability", list),
+                  witness=("markup", lambda: STORY))
+    assert lone.winner is None
 
 
 def test_extract_explain_names_the_site_parser() -> None:
@@ -104,3 +126,20 @@ def test_a_page_without_an_article_explains_and_fails(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("generic extractor: candidates:") and "chose" in lines[0]
     assert "no article" in lines[-1].lower()
+
+
+def test_an_unconfirmed_vote_of_three_calls_the_fourth() -> None:
+    # Three different answers: no vote of three is confirmed, so the fourth opinion is asked and settles it.
+    choice = choose(("trafilatura", lambda: HEADLINES), ("density", lambda: STORY[:1]),
+                    ("readability", lambda: STORY[2:]), ("trafilatura-precision", lambda: STORY))
+    assert [c.name for c in choice.candidates] == ["trafilatura", "density", "readability",
+                                                   "trafilatura-precision"]
+    assert choice.winner is not None and choice.winner.name == "trafilatura-precision"
+
+
+def test_a_confirmed_vote_of_three_skips_the_fourth() -> None:
+    choice = choose(("trafilatura", lambda: HEADLINES), ("density", lambda: STORY),
+                    ("readability", lambda: list(STORY)), ("trafilatura-precision", never))
+    assert choice.winner is not None and choice.winner.name == "density"
+    assert len(choice.candidates) == 3
+    assert f"confirms it (1.00 >= {SETTLED})" in choice.reason

@@ -1,0 +1,69 @@
+"""Our own density-scoring candidate (crawler/extract/pages/density.py) on pages written for the test."""
+
+from __future__ import annotations
+
+from crawler.extract.pages import density
+from crawler.extract.pages.base import html_tree
+
+STORY = [
+    "Thousands gathered in the main square of Almaty on Tuesday, as protests over fuel prices spread west.",
+    "Officials said the price cap on liquefied gas would be restored for the next six months, for now.",
+    "Internet access was cut across the country late on Wednesday, according to the monitoring group.",
+    "By Thursday, the government had resigned, and the president had declared a state of emergency.",
+]
+MENU = "".join(f"<li><a href='/s/{i}'>Section number {i} of the site</a></li>" for i in range(12))
+TRENDING = "".join(f"<li><a href='/t/{i}'>A trending headline about something else, number {i}</a></li>"
+                   for i in range(6))
+
+
+def _page(body: str) -> str:
+    return f"<!doctype html><html><head><title>t</title><script>var x = '{'y' * 5000}';</script></head>" \
+           f"<body>{body}</body></html>"
+
+
+def test_paragraphs_of_the_article_not_the_menu_or_the_trending_list() -> None:
+    page = _page(f"<nav><ul>{MENU}</ul></nav><div id='content'><h1>Protests spread</h1>"
+                 + "".join(f"<p>{p}</p>" for p in STORY)
+                 + f"<div class='related'><h2>Trending</h2><ul>{TRENDING}</ul></div></div>"
+                 + "<footer><p>Copyright Example News, all rights reserved, since 1999.</p></footer>")
+    result = density.extract(html_tree(page))
+    assert result.lines == ["Protests spread", *STORY]
+    assert result.container is not None and result.container.get("id") == "content"
+
+
+def test_bare_text_runs_split_by_line_breaks_are_paragraphs() -> None:
+    # Old pages: the article is text in a table cell, paragraphs separated by <br><br>.
+    cell = "<br><br>".join(STORY)
+    page = _page(f"<table><tr><td class='menu'><ul>{MENU}</ul></td><td>{cell}</td></tr></table>")
+    assert density.extract(html_tree(page)).lines == STORY
+
+
+def test_a_wrapper_named_like_furniture_is_kept_when_it_holds_the_page() -> None:
+    # An unclosed <aside> (or a body wrapper classed "no-sidebars") swallows the article: still read.
+    article = "".join(f"<p>{p}</p>" for p in STORY)
+    for wrapper in (f"<aside class='banner'><div>{article}</div>",
+                    f"<div class='no-sidebars'>{article}</div>"):
+        assert density.extract(html_tree(_page(wrapper))).lines == STORY
+
+
+def test_captions_and_sections_of_one_article() -> None:
+    # Each section in its own wrapper (site builders): their common ancestor is the article.
+    sections = "".join(f"<div class='block'><div class='inner'><p>{p}</p><p>{p}</p></div></div>"
+                       for p in STORY)
+    page = _page(f"<div id='main'><figure><img src='a.jpg'><figcaption>A caption, not the story"
+                 f"</figcaption></figure>{sections}</div>"
+                 f"<div class='comments'><p>{'Nice article, thanks. ' * 5}</p></div>")
+    lines = density.extract(html_tree(page)).lines
+    assert lines == [p for p in STORY for _ in (0, 1)]
+
+
+def test_a_page_without_text_blocks_has_no_container() -> None:
+    result = density.extract(html_tree(_page(f"<nav><ul>{MENU}</ul></nav>")))
+    assert result.lines == [] and result.container is None
+
+
+def test_the_tree_is_not_changed() -> None:
+    tree = html_tree(_page("".join(f"<p>{p}</p>" for p in STORY)))
+    before = len(list(tree.iter()))
+    density.extract(tree)
+    assert len(list(tree.iter())) == before
