@@ -58,7 +58,10 @@ MEMORY_FLAT = 1.25  # peak RSS at the largest size over the smallest: above this
 # Scrapy stats read from the crawl's log (its "Dumping Scrapy stats" block).
 STAT_KEYS = ("elapsed_time_seconds", "downloader/response_count", "downloader/response_bytes",
              "item_scraped_count", "item_dropped_count", "newswatch/article/parsed", "newswatch/articles/new",
-             "newswatch/articles/irrelevant", "newswatch/article/no_article", "log_count/ERROR")
+             "newswatch/articles/irrelevant", "newswatch/article/no_article", "log_count/ERROR",
+             # The parse workers (crawler/crawl/parsepool.py): no children of the crawl, so wait4 leaves
+             # them out; the pool reports their CPU and peak memory itself.
+             "newswatch/parse_pool/worker_cpu_seconds", "newswatch/parse_pool/worker_peak_rss_mb")
 
 
 # -- (a) the bare spider, run by `scrapy runspider` on this file --
@@ -197,6 +200,14 @@ class CrawlRun:
     db_bytes: int | None = None
     missing_relevant: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0  # user + system of the whole process, start-up included
+
+    @property
+    def worker_cpu(self) -> float:
+        return float(self.stats.get("newswatch/parse_pool/worker_cpu_seconds", 0.0))
+
+    @property
+    def worker_rss_mb(self) -> float:
+        return float(self.stats.get("newswatch/parse_pool/worker_peak_rss_mb", 0.0))
 
     @property
     def responses(self) -> int:
@@ -365,14 +376,17 @@ def _mb(value: float | None) -> str:
 
 def print_table(runs: list[CrawlRun]) -> None:
     print(f"{'pages':>6}  {'crawler':<10} {'exit':>4} {'responses':>9} {'items':>6} {'crawl s':>8} "
-          f"{'pages/s':>8} {'wall s':>7} {'CPU s':>6} {'peak RSS MB':>11} {'db MB':>6}")
+          f"{'pages/s':>8} {'wall s':>7} {'CPU s':>6} {'peak RSS MB':>11} {'db MB':>6} "
+          f"{'workers CPU s':>13} {'workers RSS MB':>14}")
     for run in runs:
         items = run.stored if run.crawler == "newswatch" else int(run.stats.get("item_scraped_count", 0))
         print(f"{run.size:>6}  {run.crawler:<10} {run.returncode:>4} {run.responses:>9} {items or 0:>6} "
               f"{run.crawl_seconds:>8.1f} {run.pages_per_second:>8.1f} {run.wall_seconds:>7.1f} "
               f"{run.cpu_seconds:>6.1f} "
-              f"{run.peak_rss_mb:>11.1f} {_mb(run.db_bytes):>6}")
-    print("items: titles selected (bare), relevant articles in the database (newswatch)")
+              f"{run.peak_rss_mb:>11.1f} {_mb(run.db_bytes):>6} "
+              f"{run.worker_cpu or '-':>13} {run.worker_rss_mb or '-':>14}")
+    print("items: titles selected (bare), relevant articles in the database (newswatch); CPU s and peak RSS: "
+          "the crawl process; workers: the parse workers (crawl.parse_workers), CPU summed, RSS the largest")
 
 
 def best(runs: list[CrawlRun], size: int, crawler: str) -> CrawlRun:
@@ -388,6 +402,9 @@ def summarise(runs: list[CrawlRun], sizes: list[int], site: BenchSite, build_sec
     growth = {crawler: max(r.peak_rss_mb for r in runs if r.size == largest and r.crawler == crawler)
               / max(r.peak_rss_mb for r in runs if r.size == smallest and r.crawler == crawler)
               for crawler in ("bare", "newswatch")}
+    worker_peaks = {size: max(r.worker_rss_mb for r in runs if r.size == size and r.crawler == "newswatch")
+                    for size in (smallest, largest)}
+    worker_growth = worker_peaks[largest] / worker_peaks[smallest] if worker_peaks[smallest] else None
     requests = sum(r.server.requests for r in runs)
     server_cpu = sum(r.server.cpu for r in runs)
     server_wall = sum(r.server.wall for r in runs)
@@ -408,6 +425,7 @@ def summarise(runs: list[CrawlRun], sizes: list[int], site: BenchSite, build_sec
                   "server_requests": r.server.requests} for r in runs],
         "ratio": {size: round(value, 3) for size, value in ratios.items()},
         "memory_growth": {k: round(v, 3) for k, v in growth.items()},
+        "worker_memory_growth": round(worker_growth, 3) if worker_growth else None,
         "server": {"requests": requests,
                    "cpu_ms_per_request": round(1000 * server_cpu / max(requests, 1), 3),
                    "wall_ms_per_request": round(1000 * server_wall / max(requests, 1), 3),
@@ -431,7 +449,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     if len(sizes) > 1:
         flat = "flat" if growth["newswatch"] <= MEMORY_FLAT else "GROWS"
         print(f"peak RSS N={max(sizes)} / N={min(sizes)}: bare {growth['bare']:.2f}, newswatch "
-              f"{growth['newswatch']:.2f} ({flat}: limit {MEMORY_FLAT})")
+              f"{growth['newswatch']:.2f} ({flat}: limit {MEMORY_FLAT})"
+              + (f", newswatch's parse workers {summary['worker_memory_growth']:.2f}"
+                 if summary["worker_memory_growth"] else ""))
     server = summary["server"]
     print(f"server: {server['requests']} requests, {server['cpu_ms_per_request']:.2f} ms CPU and "
           f"{server['wall_ms_per_request']:.2f} ms wall per request, CPU = "

@@ -30,7 +30,9 @@ How it behaves:
 - **Lifetime**: one pool per crawl, started lazily once START_AFTER pages were parsed in-process (a
   monitoring pass that finds a handful of new articles is over before a worker would have started, so it
   never pays for one; the test suite's small crawls do not either) and shut down, waiting for its workers,
-  when the spider closes. The watch daemon runs many crawls in one process:
+  when the spider closes. While it starts (the fork server's first start imports the parsers: about a
+  second, several on a loaded machine) pages go on being parsed in-process (`.../while_starting`) rather
+  than wait for it. The watch daemon runs many crawls in one process:
   each crawl's workers are gone when it ends.
 - **Start method**: "forkserver" where the platform has it. A fork of the crawl process itself would copy
   its sockets and database connections into every worker (a connection closed by the crawler would stay
@@ -55,6 +57,7 @@ import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from crawler.core.items import Article
@@ -124,6 +127,18 @@ def _worker_init(rules: tuple[SiteRule, ...]) -> None:
     configure_sites(rules)
 
 
+def _usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, peak RSS in MB) of a live process, from /proc (Linux); zeros where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0, 0.0
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in ticks
+    peak = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return cpu, peak / 1024
+
+
 def usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -160,6 +175,7 @@ class ParsePool:
         self.in_flight = 0  # pages handed to the pool and not yet handed back
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._warmup: Future[int] | None = None
         self._last: asyncio.Future[None] | None = None  # released when the last submitted page is handed back
 
     @property
@@ -176,8 +192,27 @@ class ParsePool:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_worker_init,
                                              initargs=(configured_sites(),))
+            # Done once a worker has started: until then pages are parsed here rather than wait for it.
+            self._warmup = self._pool.submit(os.getpid)
             self._inc("started")
         return self._pool
+
+    async def ready(self) -> bool:
+        """Start the pool now and wait until a worker answers; False when there is no pool to start."""
+        pool = self._executor()
+        if pool is None or self._warmup is None:
+            return False
+        try:
+            await asyncio.wrap_future(self._warmup)
+        except BrokenProcessPool:
+            self._broken(pool, "(start-up)")
+            return False
+        return True
+
+    def _starting(self) -> bool:
+        """Whether the pool is (re)starting: created, and no worker has answered yet."""
+        pool = self._executor()
+        return pool is not None and self._warmup is not None and not self._warmup.done()
 
     def _broken(self, pool: ProcessPoolExecutor, url: str) -> None:
         if pool is not self._pool:
@@ -212,6 +247,9 @@ class ParsePool:
             loop = None
         if loop is None or not self.enabled or self.jobs <= self.start_after:
             return job(url, *args)
+        if self._starting() and self._last is None:
+            self._inc("while_starting")
+            return job(url, *args)  # a fork server and a worker take a second or more to start
         before, self._last = self._last, loop.create_future()
         mine = self._last
         self.in_flight += 1
@@ -257,11 +295,18 @@ class ParsePool:
 
     def close(self) -> None:
         """Stop the workers and wait for them (idle by now: Scrapy closes the spider once its callbacks are
-        done)."""
+        done). Their CPU time and peak memory go into the stats first: they are no children of the crawl
+        process, so its own rusage leaves them out."""
         self._closed = True
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        usage = [_usage(pid) for pid in list(pool._processes or {})]
+        if self.crawler is not None and usage:
+            stats = self.crawler.stats
+            stats.set_value(STATS + "worker_cpu_seconds", round(sum(cpu for cpu, _ in usage), 2))
+            stats.set_value(STATS + "worker_peak_rss_mb", round(max(rss for _, rss in usage), 1))
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def worker_pids(self) -> Iterable[int]:
         """The process ids of the running workers (tests kill one to check that nothing is lost)."""

@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,10 @@ def _url(article_id: str) -> str:
     return f"{L6}/global/read/{article_id}/berita-{article_id}"
 
 
-def _serve(server: LoopbackServer, hold: threading.Event | None = None, hold_after: int = 0) -> None:
-    """A tag listing of ARTICLES articles plus the two bad pages; with `hold`, article requests after the
-    first `hold_after` wait for it (a worker is killed meanwhile)."""
+def _serve(server: LoopbackServer, hold: threading.Event, hold_after: int = 1) -> list[int]:
+    """A tag listing of ARTICLES articles plus the two bad pages. Article requests after the first
+    `hold_after` wait for `hold` (until the pool is up, or a worker has been killed). Returns the count of
+    article requests served, which a test may reset."""
     ids = _ids()
     rows = [(_url(i), f"Kazakhstan {i}", "Ringkasan.", "2022-01-07T10:00:00+07:00") for i in ids]
     rows += [(_url(i), f"Kazakhstan {i}", "Ringkasan.", "2022-01-07T10:00:00+07:00")
@@ -63,60 +65,19 @@ def _serve(server: LoopbackServer, hold: threading.Event | None = None, hold_aft
 
     def handler(path: str) -> Reply | None:
         article_id = path.split("/read/")[1].split("/")[0]
+        with lock:
+            served[0] += 1
+            number = served[0]
+        if number > hold_after:
+            hold.wait(60)
         if article_id == EMPTY_ID:
             return Reply(200, b"", HTML)
         if article_id == NO_ARTICLE_ID:
             return Reply(200, b"<html><body><p></p></body></html>", HTML)
-        with lock:
-            served[0] += 1
-            number = served[0]
-        if hold is not None and number > hold_after:
-            hold.wait(30)
         return Reply(200, _padded(_url(article_id), article_id, 80 if int(article_id) % 2 else 40), HTML)
 
     server.handle("/liputan6/global/read/", handler)
-
-
-def _crawl(server: LoopbackServer, tmp_path: Path, workers: int | str, **settings: Any) -> Any:
-    return run_crawl("liputan6", tmp_path, routes=site_routes(server),
-                     args={"since": "2022-01-01", "tags": "kazakhstan"},
-                     settings={"NEWSWATCH_PARSE_POOL_AFTER": 0, "CONCURRENT_REQUESTS": CONCURRENT,
-                               "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENT,
-                               "SCRAPER_SLOT_MAX_ACTIVE_SIZE": SCRAPER_BYTES, **settings},
-                     env={"NEWSWATCH_CRAWL__PARSE_WORKERS": str(workers)})
-
-
-def _comparable(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {item["article_id"]: item for item in items}
-
-
-OUTCOME_STATS = ("newswatch/article/parsed", "newswatch/article/no_article", "newswatch/bad_response/empty",
-                 "newswatch/parse_failed", "item_scraped_count")
-
-
-def test_the_pool_gives_the_items_and_stats_of_the_in_process_parse(loopback_server: LoopbackServer,
-                                                                    tmp_path: Path) -> None:
-    _serve(loopback_server)
-    alone = _crawl(loopback_server, tmp_path / "alone", 0)
-    pooled = _crawl(loopback_server, tmp_path / "pooled", 2)
-    for result in (alone, pooled):
-        assert result.returncode == 0, result.log[-3000:]
-    assert alone.stat("newswatch/parse_pool/started") == 0
-    assert pooled.stat("newswatch/parse_pool/started") == 1
-    assert sorted(_comparable(pooled.articles)) == _ids()
-    assert _comparable(pooled.articles) == _comparable(alone.articles)
-    for key in OUTCOME_STATS:
-        assert pooled.stat(key) == alone.stat(key), key
-    # The bad pages crossed the process boundary as the same exceptions: counted and logged as before.
-    assert pooled.stat("newswatch/article/no_article") == 2
-    assert pooled.stat("newswatch/bad_response/empty") == 1
-    assert f"bad response for {_url(EMPTY_ID)}" in pooled.log
-    assert f"no article in {_url(NO_ARTICLE_ID)}" in pooled.log
-    # Back-pressure: no more pages wait for a worker than Scrapy lets into its scraper (SCRAPER_BYTES, plus
-    # the downloads already under way when it fills). With Scrapy's default 5 MB, 19 of the 32 were queued.
-    smallest = len(_padded(_url(_ids()[0]), _ids()[0], 40))
-    bound = SCRAPER_BYTES // smallest + 1 + CONCURRENT
-    assert 1 <= pooled.stat("newswatch/parse_pool/max_in_flight") <= bound < ARTICLES
+    return served
 
 
 def _workers_of(pid: int) -> list[psutil.Process]:
@@ -143,36 +104,103 @@ def _children(process: psutil.Process) -> list[psutil.Process]:
         return []
 
 
+def _when_workers_run(then: Callable[[list[psutil.Process]], None]) -> threading.Thread:
+    """A thread that waits for the parse workers of this test's crawl process, then calls `then(workers)`.
+
+    The pool parses in-process while its workers start; holding the article pages until they run makes a
+    small crawl use them."""
+    def wait() -> None:
+        deadline = time.monotonic() + 50
+        while time.monotonic() < deadline:
+            for crawl in psutil.Process().children():
+                workers = _workers_of(crawl.pid) if "scrapy" in _cmdline(crawl) else []
+                if workers:
+                    time.sleep(0.5)  # the initializer and the warm-up job
+                    then(workers)
+                    return
+            time.sleep(0.05)
+        then([])
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    return thread
+
+
+def _crawl(server: LoopbackServer, tmp_path: Path, workers: int | str, **settings: Any) -> Any:
+    return run_crawl("liputan6", tmp_path, routes=site_routes(server),
+                     args={"since": "2022-01-01", "tags": "kazakhstan"},
+                     settings={"NEWSWATCH_PARSE_POOL_AFTER": 0, "CONCURRENT_REQUESTS": CONCURRENT,
+                               "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENT,
+                               "SCRAPER_SLOT_MAX_ACTIVE_SIZE": SCRAPER_BYTES,
+                               # Held pages must not time out while a loaded machine starts the workers.
+                               "DOWNLOAD_TIMEOUT": 90, "CLOSESPIDER_TIMEOUT": 180, **settings},
+                     env={"NEWSWATCH_CRAWL__PARSE_WORKERS": str(workers)})
+
+
+def _comparable(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["article_id"]: item for item in items}
+
+
+OUTCOME_STATS = ("newswatch/article/parsed", "newswatch/article/no_article", "newswatch/bad_response/empty",
+                 "newswatch/parse_failed", "item_scraped_count")
+
+
+def test_the_pool_gives_the_items_and_stats_of_the_in_process_parse(loopback_server: LoopbackServer,
+                                                                    tmp_path: Path) -> None:
+    hold = threading.Event()
+    hold.set()
+    served = _serve(loopback_server, hold)
+    alone = _crawl(loopback_server, tmp_path / "alone", 0)
+    hold.clear()
+    served[0] = 0
+    waiter = _when_workers_run(lambda workers: hold.set())
+    try:
+        pooled = _crawl(loopback_server, tmp_path / "pooled", 2)
+    finally:
+        hold.set()
+        waiter.join()
+    for result in (alone, pooled):
+        assert result.returncode == 0, result.log[-3000:]
+    assert alone.stat("newswatch/parse_pool/started") == 0
+    assert pooled.stat("newswatch/parse_pool/started") == 1
+    assert sorted(_comparable(pooled.articles)) == _ids()
+    assert _comparable(pooled.articles) == _comparable(alone.articles)
+    for key in OUTCOME_STATS:
+        assert pooled.stat(key) == alone.stat(key), key
+    # The bad pages crossed the process boundary as the same exceptions: counted and logged as before.
+    assert pooled.stat("newswatch/article/no_article") == 2
+    assert pooled.stat("newswatch/bad_response/empty") == 1
+    assert f"bad response for {_url(EMPTY_ID)}" in pooled.log
+    assert f"no article in {_url(NO_ARTICLE_ID)}" in pooled.log
+    # Most pages went to the workers (one or two were parsed here while they started).
+    assert pooled.stat("newswatch/parse_pool/while_starting") <= 3
+    # Back-pressure: no more pages wait for a worker than Scrapy lets into its scraper (SCRAPER_BYTES, plus
+    # the downloads already under way when it fills). With Scrapy's default 5 MB, 19 of the 32 were queued.
+    smallest = len(_padded(_url(_ids()[0]), _ids()[0], 40))
+    bound = SCRAPER_BYTES // smallest + 1 + CONCURRENT
+    assert 1 <= pooled.stat("newswatch/parse_pool/max_in_flight") <= bound < ARTICLES
+    # The workers' CPU time is in the final stats dump (after the stats file, written at spider_closed too).
+    assert "'newswatch/parse_pool/worker_cpu_seconds': " in pooled.log.rsplit("Dumping Scrapy stats", 1)[1]
+
+
 def test_a_killed_worker_loses_no_article(loopback_server: LoopbackServer, tmp_path: Path) -> None:
     hold = threading.Event()
-    _serve(loopback_server, hold, hold_after=8)
+    _serve(loopback_server, hold)
     seen: list[psutil.Process] = []
-    killed: list[int] = []
 
-    def kill_a_worker() -> None:
-        # The crawl is a child of this process; its workers exist once it parses the first article.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not killed:
-            for crawl in psutil.Process().children():
-                if "scrapy" not in _cmdline(crawl):
-                    continue
-                workers = _workers_of(crawl.pid)
-                if workers and len(loopback_server.paths("/liputan6/global/read/")) >= 8:
-                    seen.extend(workers)
-                    os.kill(workers[0].pid, signal.SIGKILL)
-                    killed.append(workers[0].pid)
-                    break
-            time.sleep(0.05)
+    def kill_one(workers: list[psutil.Process]) -> None:
+        seen.extend(workers)
+        if workers:
+            os.kill(workers[0].pid, signal.SIGKILL)
         hold.set()
 
-    killer = threading.Thread(target=kill_a_worker)
-    killer.start()
+    killer = _when_workers_run(kill_one)
     try:
         result = _crawl(loopback_server, tmp_path, 2)
     finally:
         hold.set()
         killer.join()
-    assert killed, "no parse worker appeared"
+    assert seen, "no parse worker appeared"
     assert result.returncode == 0, result.log[-3000:]
     ids = [item["article_id"] for item in result.articles]
     assert sorted(ids) == _ids()  # every article, once
@@ -184,30 +212,38 @@ def test_a_killed_worker_loses_no_article(loopback_server: LoopbackServer, tmp_p
         assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE, process
 
 
-def _page(n: int) -> tuple[str, bytes]:
+def _page(n: int, big: int = 120) -> tuple[str, bytes]:
     article_id = str(4891000 + n)
     # Big and small pages alternate: with two workers a small page finishes before the big one before it.
-    return _url(article_id), _padded(_url(article_id), article_id, 120 if n % 2 == 0 else 1)
+    return _url(article_id), _padded(_url(article_id), article_id, big if n % 2 == 0 else 1)
+
+
+def _parse_all(pool: ParsePool, pages: list[tuple[str, bytes]],
+               meanwhile: Callable[[], None] = lambda: None) -> list[str]:
+    """Every page through `pool` at once (once its workers run), `meanwhile` called while they are in
+    flight; the URLs of the articles in the order they were handed back."""
+    finished: list[str] = []
+
+    async def parse(url: str, body: bytes) -> None:
+        finished.append((await pool.parse(url, body, "utf-8")).url)
+
+    async def run() -> None:
+        assert await pool.ready()
+        tasks = [asyncio.ensure_future(parse(url, body)) for url, body in pages]
+        await asyncio.sleep(0.01)
+        meanwhile()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+    return finished
 
 
 def test_results_come_back_in_order_and_workers_stop_at_close() -> None:
     pages = [_page(n) for n in range(12)]
     pool = ParsePool(2, start_after=0)
-    finished: list[str] = []
-
-    async def parse(url: str, body: bytes) -> None:
-        article = await pool.parse(url, body, "utf-8")
-        finished.append(article.url)
-
-    async def run() -> list[int]:
-        tasks = [asyncio.ensure_future(parse(url, body)) for url, body in pages]
-        await asyncio.sleep(0.05)
-        pids = list(pool.worker_pids())
-        await asyncio.gather(*tasks)
-        return pids
-
+    pids: list[int] = []
     try:
-        pids = asyncio.run(run())
+        finished = _parse_all(pool, pages, lambda: pids.extend(pool.worker_pids()))
     finally:
         pool.close()
     assert finished == [url for url, _ in pages]
@@ -217,10 +253,22 @@ def test_results_come_back_in_order_and_workers_stop_at_close() -> None:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
+def test_pages_in_flight_when_a_worker_is_killed_are_parsed_again() -> None:
+    pages = [_page(n, big=400) for n in range(8)]
+    pool = ParsePool(2, start_after=0)
+    try:
+        finished = _parse_all(pool, pages, lambda: os.kill(next(iter(pool.worker_pids())), signal.SIGKILL))
+    finally:
+        pool.close()
+    assert finished == [url for url, _ in pages]  # all of them, in order
+    assert pool.breaks == 1
+
+
 def test_parser_exceptions_cross_the_process_boundary_unchanged() -> None:
     pool = ParsePool(1, start_after=0)
 
     async def outcome(body: bytes) -> BaseException:
+        assert await pool.ready()
         try:
             await pool.parse(_url("4891999"), body, None)
         except Exception as exc:
