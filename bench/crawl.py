@@ -6,6 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/crawl.py --pages 1000 --compare-sizes none
     .venv/bin/python bench/crawl.py --quick               # smoke run: 20 small pages, about 20 s
     .venv/bin/python bench/crawl.py --profile             # then the full crawl again under cProfile
+    .venv/bin/python bench/crawl.py --parse-workers 0     # newswatch parsing in its own process (no pool)
 
 What it does:
 - builds N Liputan6-style article pages (bench/sitegen.py: the parser's markup, ~300 KB each with the inline
@@ -299,7 +300,7 @@ def run_bare(server: BenchServer, prefix: str, size: int, workdir: Path, concurr
     return CrawlRun(size, "bare", code, wall, rss, read_stats(log), load, str(log_file), cpu_seconds=cpu)
 
 
-def bench_config(path: Path, listing_pages: int) -> None:
+def bench_config(path: Path, listing_pages: int, parse_workers: str = "auto") -> None:
     """A newswatch config for the benchmark: the bench tag as the only way in, BBC off, no delays.
 
     The page cap lets the spider reach the empty page after the last one, as the bare spider does.
@@ -310,6 +311,7 @@ user_agent = "newswatch-bench/0.1 (+mailto:bench@example.org)"
 download_delay = 0.0
 autothrottle = false
 obey_robots = false
+parse_workers = {parse_workers if parse_workers.isdigit() else '"' + parse_workers + '"'}
 
 [sources.liputan6]
 feeds = []
@@ -345,12 +347,12 @@ def database_facts(db: Path) -> tuple[set[str], int, int]:
 
 
 def run_full(server: BenchServer, prefix: str, site: BenchSite, workdir: Path, concurrency: int,
-             timeout: float, profile: Path | None = None) -> CrawlRun:
+             timeout: float, profile: Path | None = None, parse_workers: str = "auto") -> CrawlRun:
     tag = f"full-{site.count}" + ("-profile" if profile else "")
     config, db, log_file = workdir / f"{tag}.toml", workdir / f"{tag}.db", workdir / f"{tag}.log"
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), log_file):
         stale.unlink(missing_ok=True)
-    bench_config(config, site.listing_pages)
+    bench_config(config, site.listing_pages, parse_workers)
     cmd = [sys.executable]
     if profile is not None:
         cmd += ["-m", "cProfile", "-o", str(profile)]
@@ -510,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-kb", type=int, default=300, help="approximate page size in KB (300)")
     parser.add_argument("--relevant-every", type=int, default=8, help="one page in this many is on topic (8)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight, both crawls (16)")
+    parser.add_argument("--parse-workers", default="auto",
+                        help="newswatch's crawl.parse_workers: auto (default), 0 (parse in-process) or N")
     parser.add_argument("--rounds", type=int, default=1, help="crawl pairs per size; the best counts (1)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 20 pages of ~40 KB, sizes 10 and 20")
@@ -552,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                     prefix = f"n{size}"
                     runs.append(run_bare(server, prefix, size, workdir, args.concurrency, args.timeout))
                     runs.append(run_full(server, prefix, sites[prefix], workdir, args.concurrency,
-                                         args.timeout))
+                                         args.timeout, parse_workers=args.parse_workers))
                     for run in runs[-2:]:
                         if run.returncode != 0:
                             print(f"warning: the {run.crawler} crawl of {size} pages exited with "
@@ -565,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
                 profile_path = workdir / "full.prof"
                 prefix = f"n{args.pages}"
                 run_full(server, prefix, sites[prefix], workdir, args.concurrency, args.timeout * 3,
-                         profile=profile_path)
+                         profile=profile_path, parse_workers=args.parse_workers)
                 if profile_path.exists():
                     print_profile(profile_path)
         if args.json:

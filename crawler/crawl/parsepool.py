@@ -32,8 +32,8 @@ How it behaves:
   never pays for one; the test suite's small crawls do not either) and shut down, waiting for its workers,
   when the spider closes. While it starts (the fork server's first start imports the parsers: about a
   second, several on a loaded machine) pages go on being parsed in-process (`.../while_starting`) rather
-  than wait for it. The watch daemon runs many crawls in one process:
-  each crawl's workers are gone when it ends.
+  than wait for it. The watch daemon (many crawls in one process) keeps no worker between crawls; what
+  stays is the fork server and multiprocessing's resource tracker, one each for the process's lifetime.
 - **Start method**: "forkserver" where the platform has it. A fork of the crawl process itself would copy
   its sockets and database connections into every worker (a connection closed by the crawler would stay
   open in the worker) and forks a process with threads; the fork server is a clean single-threaded
