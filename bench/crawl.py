@@ -6,6 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/crawl.py --pages 1000 --compare-sizes none
     .venv/bin/python bench/crawl.py --quick               # smoke run: 20 small pages, about 20 s
     .venv/bin/python bench/crawl.py --profile             # then the full crawl again under cProfile
+    .venv/bin/python bench/crawl.py --parse-workers 0     # newswatch parsing in its own process (no pool)
 
 What it does:
 - builds N Liputan6-style article pages (bench/sitegen.py: the parser's markup, ~300 KB each with the inline
@@ -58,7 +59,10 @@ MEMORY_FLAT = 1.25  # peak RSS at the largest size over the smallest: above this
 # Scrapy stats read from the crawl's log (its "Dumping Scrapy stats" block).
 STAT_KEYS = ("elapsed_time_seconds", "downloader/response_count", "downloader/response_bytes",
              "item_scraped_count", "item_dropped_count", "newswatch/article/parsed", "newswatch/articles/new",
-             "newswatch/articles/irrelevant", "newswatch/article/no_article", "log_count/ERROR")
+             "newswatch/articles/irrelevant", "newswatch/article/no_article", "log_count/ERROR",
+             # The parse workers (crawler/crawl/parsepool.py): no children of the crawl, so wait4 leaves
+             # them out; the pool reports their CPU and peak memory itself.
+             "newswatch/parse_pool/worker_cpu_seconds", "newswatch/parse_pool/worker_peak_rss_mb")
 
 
 # -- (a) the bare spider, run by `scrapy runspider` on this file --
@@ -199,6 +203,14 @@ class CrawlRun:
     cpu_seconds: float = 0.0  # user + system of the whole process, start-up included
 
     @property
+    def worker_cpu(self) -> float:
+        return float(self.stats.get("newswatch/parse_pool/worker_cpu_seconds", 0.0))
+
+    @property
+    def worker_rss_mb(self) -> float:
+        return float(self.stats.get("newswatch/parse_pool/worker_peak_rss_mb", 0.0))
+
+    @property
     def responses(self) -> int:
         return int(self.stats.get("downloader/response_count", 0))
 
@@ -288,7 +300,7 @@ def run_bare(server: BenchServer, prefix: str, size: int, workdir: Path, concurr
     return CrawlRun(size, "bare", code, wall, rss, read_stats(log), load, str(log_file), cpu_seconds=cpu)
 
 
-def bench_config(path: Path, listing_pages: int) -> None:
+def bench_config(path: Path, listing_pages: int, parse_workers: str = "auto") -> None:
     """A newswatch config for the benchmark: the bench tag as the only way in, BBC off, no delays.
 
     The page cap lets the spider reach the empty page after the last one, as the bare spider does.
@@ -299,6 +311,7 @@ user_agent = "newswatch-bench/0.1 (+mailto:bench@example.org)"
 download_delay = 0.0
 autothrottle = false
 obey_robots = false
+parse_workers = {parse_workers if parse_workers.isdigit() else '"' + parse_workers + '"'}
 
 [sources.liputan6]
 feeds = []
@@ -334,12 +347,12 @@ def database_facts(db: Path) -> tuple[set[str], int, int]:
 
 
 def run_full(server: BenchServer, prefix: str, site: BenchSite, workdir: Path, concurrency: int,
-             timeout: float, profile: Path | None = None) -> CrawlRun:
+             timeout: float, profile: Path | None = None, parse_workers: str = "auto") -> CrawlRun:
     tag = f"full-{site.count}" + ("-profile" if profile else "")
     config, db, log_file = workdir / f"{tag}.toml", workdir / f"{tag}.db", workdir / f"{tag}.log"
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), log_file):
         stale.unlink(missing_ok=True)
-    bench_config(config, site.listing_pages)
+    bench_config(config, site.listing_pages, parse_workers)
     cmd = [sys.executable]
     if profile is not None:
         cmd += ["-m", "cProfile", "-o", str(profile)]
@@ -365,14 +378,17 @@ def _mb(value: float | None) -> str:
 
 def print_table(runs: list[CrawlRun]) -> None:
     print(f"{'pages':>6}  {'crawler':<10} {'exit':>4} {'responses':>9} {'items':>6} {'crawl s':>8} "
-          f"{'pages/s':>8} {'wall s':>7} {'CPU s':>6} {'peak RSS MB':>11} {'db MB':>6}")
+          f"{'pages/s':>8} {'wall s':>7} {'CPU s':>6} {'peak RSS MB':>11} {'db MB':>6} "
+          f"{'workers CPU s':>13} {'workers RSS MB':>14}")
     for run in runs:
         items = run.stored if run.crawler == "newswatch" else int(run.stats.get("item_scraped_count", 0))
         print(f"{run.size:>6}  {run.crawler:<10} {run.returncode:>4} {run.responses:>9} {items or 0:>6} "
               f"{run.crawl_seconds:>8.1f} {run.pages_per_second:>8.1f} {run.wall_seconds:>7.1f} "
               f"{run.cpu_seconds:>6.1f} "
-              f"{run.peak_rss_mb:>11.1f} {_mb(run.db_bytes):>6}")
-    print("items: titles selected (bare), relevant articles in the database (newswatch)")
+              f"{run.peak_rss_mb:>11.1f} {_mb(run.db_bytes):>6} "
+              f"{run.worker_cpu or '-':>13} {run.worker_rss_mb or '-':>14}")
+    print("items: titles selected (bare), relevant articles in the database (newswatch); CPU s and peak RSS: "
+          "the crawl process; workers: the parse workers (crawl.parse_workers), CPU summed, RSS the largest")
 
 
 def best(runs: list[CrawlRun], size: int, crawler: str) -> CrawlRun:
@@ -388,6 +404,9 @@ def summarise(runs: list[CrawlRun], sizes: list[int], site: BenchSite, build_sec
     growth = {crawler: max(r.peak_rss_mb for r in runs if r.size == largest and r.crawler == crawler)
               / max(r.peak_rss_mb for r in runs if r.size == smallest and r.crawler == crawler)
               for crawler in ("bare", "newswatch")}
+    worker_peaks = {size: max(r.worker_rss_mb for r in runs if r.size == size and r.crawler == "newswatch")
+                    for size in (smallest, largest)}
+    worker_growth = worker_peaks[largest] / worker_peaks[smallest] if worker_peaks[smallest] else None
     requests = sum(r.server.requests for r in runs)
     server_cpu = sum(r.server.cpu for r in runs)
     server_wall = sum(r.server.wall for r in runs)
@@ -408,6 +427,7 @@ def summarise(runs: list[CrawlRun], sizes: list[int], site: BenchSite, build_sec
                   "server_requests": r.server.requests} for r in runs],
         "ratio": {size: round(value, 3) for size, value in ratios.items()},
         "memory_growth": {k: round(v, 3) for k, v in growth.items()},
+        "worker_memory_growth": round(worker_growth, 3) if worker_growth else None,
         "server": {"requests": requests,
                    "cpu_ms_per_request": round(1000 * server_cpu / max(requests, 1), 3),
                    "wall_ms_per_request": round(1000 * server_wall / max(requests, 1), 3),
@@ -431,7 +451,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     if len(sizes) > 1:
         flat = "flat" if growth["newswatch"] <= MEMORY_FLAT else "GROWS"
         print(f"peak RSS N={max(sizes)} / N={min(sizes)}: bare {growth['bare']:.2f}, newswatch "
-              f"{growth['newswatch']:.2f} ({flat}: limit {MEMORY_FLAT})")
+              f"{growth['newswatch']:.2f} ({flat}: limit {MEMORY_FLAT})"
+              + (f", newswatch's parse workers {summary['worker_memory_growth']:.2f}"
+                 if summary["worker_memory_growth"] else ""))
     server = summary["server"]
     print(f"server: {server['requests']} requests, {server['cpu_ms_per_request']:.2f} ms CPU and "
           f"{server['wall_ms_per_request']:.2f} ms wall per request, CPU = "
@@ -490,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-kb", type=int, default=300, help="approximate page size in KB (300)")
     parser.add_argument("--relevant-every", type=int, default=8, help="one page in this many is on topic (8)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight, both crawls (16)")
+    parser.add_argument("--parse-workers", default="auto",
+                        help="newswatch's crawl.parse_workers: auto (default), 0 (parse in-process) or N")
     parser.add_argument("--rounds", type=int, default=1, help="crawl pairs per size; the best counts (1)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 20 pages of ~40 KB, sizes 10 and 20")
@@ -532,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                     prefix = f"n{size}"
                     runs.append(run_bare(server, prefix, size, workdir, args.concurrency, args.timeout))
                     runs.append(run_full(server, prefix, sites[prefix], workdir, args.concurrency,
-                                         args.timeout))
+                                         args.timeout, parse_workers=args.parse_workers))
                     for run in runs[-2:]:
                         if run.returncode != 0:
                             print(f"warning: the {run.crawler} crawl of {size} pages exited with "
@@ -545,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
                 profile_path = workdir / "full.prof"
                 prefix = f"n{args.pages}"
                 run_full(server, prefix, sites[prefix], workdir, args.concurrency, args.timeout * 3,
-                         profile=profile_path)
+                         profile=profile_path, parse_workers=args.parse_workers)
                 if profile_path.exists():
                     print_profile(profile_path)
         if args.json:

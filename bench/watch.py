@@ -11,20 +11,25 @@ served on 127.0.0.1) and a real SMTP server on 127.0.0.1, all over a fresh SQLit
 (b) Alert latency: a story is published, then a cycle runs; the time from the cycle's start to the SMTP
     server's acceptance of its alert (politeness delays off). Several samples; median and worst.
 (c) Memory: the APScheduler jobs (one per source, here on a 1-second interval instead of minutes) run N
-    consecutive cycles of each source; resident memory after cycle 10 and after cycle N, and the growth.
-    Every 25th cycle publishes a story, so alerts go out during the run too.
+    consecutive cycles of each source; resident memory after cycle 10, 100 and N, and the growth (the
+    target: within 3% from cycle 100 to 1,000). After cycles 10, 100 and N also the native side (glibc
+    only): malloc's bytes in use and the free bytes it keeps, and SQLite's share, which tracemalloc cannot
+    see. Every 25th cycle publishes a story, so alerts go out during the run too.
     `--tracemalloc` also snapshots the Python heap after cycle `--snapshot-from` (default 100, or a third of
     the run if shorter) and at the end, and prints the allocation sites that grew most between the two, so a
     growth is named rather than guessed (tracemalloc slows the run about twofold; RSS includes its own
     bookkeeping then, so take the memory figure from a run without it).
 Targets: an idle cycle sends only feed/listing requests and costs under 5% of a full cycle; latency within a
-few seconds of the cycle start; memory growth under 10%.
+few seconds of the cycle start; memory flat within 3% from cycle 100 to 1,000.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
+import gc
 import json
 import logging
 import os
@@ -116,6 +121,35 @@ def rss_mb() -> float:
     return float(psutil.Process().memory_info().rss) / 2**20
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+        "keepcost")]
+
+
+def native_mb() -> dict[str, float] | None:
+    """Where the resident memory is outside Python objects (glibc only, else None): bytes malloc hands
+    out now ("malloc_in_use": Python's large objects, SQLite, libxml2...), free bytes it keeps in its arenas
+    ("malloc_free": fragmentation when it grows while the bytes in use do not), and SQLite's own share of the
+    bytes in use ("sqlite": page caches, statements)."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    figures = {"malloc_in_use": round(info.uordblks / 2**20, 2),
+               "malloc_free": round(info.fordblks / 2**20, 2)}
+    try:
+        sqlite = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+        figures["sqlite"] = round(sqlite.sqlite3_memory_used() / 2**20, 2)
+    except (OSError, AttributeError):
+        pass
+    return figures
+
+
 @dataclass
 class CycleCost:
     requests: int
@@ -132,6 +166,7 @@ class Results:
     idle: CycleCost | None = None
     latencies: list[float] = field(default_factory=list)
     rss: dict[int, float] = field(default_factory=dict)  # cycle number -> MB after it
+    native: dict[int, dict[str, float]] = field(default_factory=dict)  # cycle -> native_mb() (some cycles)
     cycles: int = 0
     failed_cycles: int = 0
     mails: int = 0
@@ -293,6 +328,9 @@ async def run_bench(cycles: int, articles: int, latency_samples: int, workdir: P
                     smtp.messages.clear()
                 if number and number not in results.rss:
                     results.rss[number] = rss_mb()
+                    if number in (10, 100, cycles):
+                        gc.collect()  # Python's garbage freed: what malloc keeps in use is then held
+                        results.native[number] = native_mb() or {}
                     if snapshot_from is not None and number in (snapshot_from, cycles):
                         results.snapshots[number] = _snapshot()
                     if number % publish_every == 0:
@@ -365,6 +403,7 @@ def summary(results: Results) -> dict[str, Any]:
                       "growth_from_100_percent": (round(100 * (last - results.rss[100]) / results.rss[100], 1)
                                                   if last and 100 in results.rss and last_cycle > 100
                                                   else None)},
+        "native_mb": {str(cycle): figures for cycle, figures in sorted(results.native.items()) if figures},
         "cycles": results.cycles, "failed_cycles": results.failed_cycles, "mails": results.mails,
         "wall_seconds": round(results.wall_seconds, 1),
     }
@@ -423,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     mem = figures["memory_mb"]
     print(f"(c) memory over {figures['cycles']} cycles per source: {mem} "
           f"(failed cycles {figures['failed_cycles']}, mails {figures['mails']})")
+    if figures["native_mb"]:
+        print(f"    native memory (MB) by cycle: {figures['native_mb']}")
     print(f"wall time {figures['wall_seconds']}s; pid {os.getpid()}")
     for line in growth:
         print(line)

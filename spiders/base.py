@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -32,12 +33,12 @@ from crawler.crawl.configured import crawl_settings, read_config
 from crawler.crawl.discovery import dates
 from crawler.crawl.discovery.feeds import MAX_FEED_ITEMS, MAX_URL_LENGTH, count_entries, parse_feed
 from crawler.crawl.discovery.filters import Prefilter, load_prefilter
-from crawler.crawl.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
+from crawler.crawl.discovery.listings import clean_link, page_number, with_page
 from crawler.crawl.discovery.offsite import host_allowed
 from crawler.crawl.discovery.records import CrawledArticle, GoneArticle, ListingLink
 from crawler.crawl.discovery.sitemaps import MAX_SITEMAP_BYTES, MAX_SITEMAP_URLS, SitemapError, parse_sitemap
-from crawler.extract.decoding import UnreadablePage, decode_html
-from crawler.extract.pages import parse_article
+from crawler.crawl.parsepool import START_AFTER, ParsePool, error_name, worker_count
+from crawler.extract.decoding import UnreadablePage
 from crawler.extract.urls import article_id_for, canonical_url, site_of
 from spiders.sources import Listing, SourceSettings, source_settings, split_list
 
@@ -89,6 +90,8 @@ class NewsSpider(scrapy.Spider):
         self.prefilter: Prefilter = load_prefilter(None, self.config.terms)
         self.prefilter_on: frozenset[str] = frozenset(DEFAULT_PREFILTER_ON)
         self.max_pages = self.max_pages_arg or 1
+        self.parse_workers = 0
+        self.parse_pool = ParsePool(0)  # in-process until from_crawler reads crawl.parse_workers
         # Every request names one of these bound methods. Scrapy checks each response's callback for a
         # generator returning a value (inspect.getsource + ast.parse: ~5.5 ms for parse_article) and caches
         # the verdict in a weak-keyed cache; a fresh bound method per request dies at once and the check
@@ -111,6 +114,9 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(crawler.settings)
+        spider.parse_pool = ParsePool(spider.parse_workers, crawler,
+                                      crawler.settings.getint("NEWSWATCH_PARSE_POOL_AFTER", START_AFTER))
+        crawler.signals.connect(spider.parse_pool.close, signal=signals.spider_closed)
         return spider
 
     def configure(self, settings: Any) -> None:
@@ -120,7 +126,9 @@ class NewsSpider(scrapy.Spider):
         max_pages or NEWSWATCH_MAX_PAGES; without `since` a crawl is a monitoring pass and reads
         NEWSWATCH_MONITOR_PAGES pages (1: the newest page of each listing is enough).
         """
-        self.config = source_settings(self.source, read_config(settings), self.arguments)
+        config = read_config(settings)
+        self.config = source_settings(self.source, config, self.arguments)
+        self.parse_workers = worker_count(config.crawl.parse_workers)
         self.allowed_hosts = list(self.config.allowed_hosts)
         self.prefilter = load_prefilter(settings, self.config.terms)
         kinds = settings.get("NEWSWATCH_PREFILTER_ON", DEFAULT_PREFILTER_ON)
@@ -265,15 +273,17 @@ class NewsSpider(scrapy.Spider):
                 self.sitemap_requests_made += 1
                 yield request
 
-    def parse_listing_page(self, response: Response) -> Iterator[Any]:
+    async def parse_listing_page(self, response: Response) -> AsyncIterator[Any]:
         """A tag, topic or date-index page: follow its articles, then the next page unless the list has
         reached dates before `since`, stopped adding new articles, or hit the page cap."""
         kind = response.meta.get("nw_kind", "listing")
-        links = main_list(parse_listing(response.url, response.text))
+        # Parsed in a worker process when the crawl has a parse pool, as article pages are.
+        links = await self.parse_pool.listing(response.url, response.text)
         ours = [link for link in links if site_of(link.url) == self.source and article_id_for(link.url)]
         self.crawler.stats.inc_value(f"newswatch/discovery/{kind}_pages")
         self.crawler.stats.inc_value(f"newswatch/discovery/{kind}_links", len(ours))
-        yield from self.follow_links(ours, response, kind)
+        for request in self.follow_links(ours, response, kind):
+            yield request
         series = response.meta.get("nw_series", response.url)
         known = self.series_ids.setdefault(series, set())
         ids = {article_id_for(link.url) or "" for link in ours}
@@ -375,12 +385,13 @@ class NewsSpider(scrapy.Spider):
         )
 
     # -- articles --
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         meta = response.meta
         article_id: str = meta.get("nw_article_id") or article_id_for(response.url) or ""
         stats = self.crawler.stats
         if response.status in REDIRECT_STATUSES:
-            yield from self._article_redirect(response, article_id)
+            for record in self._article_redirect(response, article_id):
+                yield record
             return
         if response.status in GONE_STATUSES:
             stats.inc_value("newswatch/article/gone")
@@ -392,8 +403,8 @@ class NewsSpider(scrapy.Spider):
             charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or None
         listing_date = meta.get("nw_listing_date")
         try:
-            html = decode_html(response.body, charset)
-            article = parse_article(response.url, html)
+            # Decoded and parsed in a worker process when the crawl has a parse pool (crawl/parsepool.py).
+            article = await self.parse_pool.parse(response.url, response.body, charset)
         except (NoArticleError, InputError) as exc:
             stats.inc_value("newswatch/article/no_article")
             if isinstance(exc, UnreadablePage):  # empty, binary or undecodable: the response, not the page
@@ -405,11 +416,12 @@ class NewsSpider(scrapy.Spider):
             response.meta["nw_parse_error"] = str(exc)
             return
         except Exception as exc:  # a parser bug on one odd page must not cost a traceback per page
+            name = error_name(exc)
             stats.inc_value("newswatch/article/no_article")
-            stats.inc_value(f"newswatch/article/parser_error/{type(exc).__name__}")
-            logger.error("parser failed on %s: %s: %.300s", response.url, type(exc).__name__, exc)
+            stats.inc_value(f"newswatch/article/parser_error/{name}")
+            logger.error("parser failed on %s: %s: %.300s", response.url, name, exc)
             logger.debug("parser failure on %s", response.url, exc_info=True)
-            response.meta["nw_parse_error"] = f"{type(exc).__name__}: {exc}"[:500]
+            response.meta["nw_parse_error"] = f"{name}: {exc}"[:500]
             return
         if not article.article_id:
             article.article_id = article_id

@@ -37,6 +37,17 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def release_idle_connections(self) -> bool:
+        """SQLite: close the pooled connections not in use now (the next statement opens a fresh one, and a
+        connection in use is closed when it is returned); whether it did. For a long-lived process between
+        bursts of work: every SQLite connection keeps a page cache of its own in this process (up to 2 MB)
+        that fills as the database grows. A server database keeps its connections (their memory is the
+        server's), and so does an in-memory SQLite database (it lives only as long as its connection)."""
+        if self.engine.dialect.name != "sqlite" or self.file is None:
+            return False
+        self.engine.dispose()
+        return True
+
     def __enter__(self) -> Self:
         return self
 

@@ -249,7 +249,8 @@ def _members(annotation: Any) -> list[Any]:
 
 
 def _holds_text(annotation: Any) -> bool:
-    return any(m in (str, Path) or get_origin(m) is Literal for m in _members(annotation))
+    # Every member: a key that is a word or a number ("auto" or 2) reads 2 as a number, "auto" as text.
+    return all(m in (str, Path) or get_origin(m) is Literal for m in _members(annotation))
 
 
 def _fields(cls: Any) -> dict[str, Any]:

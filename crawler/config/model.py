@@ -30,7 +30,10 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -141,6 +144,22 @@ Bool = Annotated[bool, Strict()]
 Url = Annotated[str, Strict(), AfterValidator(_checked_url)]
 Email = Annotated[str, Strict(), AfterValidator(_email)]
 TimeZone = Annotated[str, Strict(), AfterValidator(_timezone)]
+
+
+def _one_problem(problem: str) -> WrapValidator:
+    """Replace pydantic's per-member messages of a union by one line."""
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise invalid(problem) from None
+
+    return WrapValidator(validate)
+
+
+# "auto" or a number of processes (crawl.parse_workers).
+Workers = Annotated[Literal["auto"] | Annotated[Int, Field(ge=0, le=64)],
+                    _one_problem('"auto" or a number of processes from 0 to 64')]
 Cron = Annotated[Str | None, BeforeValidator(_empty_is_none), AfterValidator(_cron)]
 OptionalStr = Annotated[Str | None, BeforeValidator(_empty_is_none)]
 Day = Annotated[date | None, Strict(), BeforeValidator(lambda v: v.date() if isinstance(v, datetime) else v)]
@@ -194,6 +213,7 @@ class CrawlConfig:
     retry_times: Annotated[Int, Field(ge=0, le=10)]
     recheck_window_hours: Annotated[Number, Field(ge=0)]
     obey_robots: Bool
+    parse_workers: Workers
 
     @field_validator("user_agent")
     @classmethod

@@ -84,6 +84,7 @@ NEWSWATCH_PREFILTER = None  # dotted path of a (title, lead) -> bool pre-filter;
 NEWSWATCH_PREFILTER_ON = "index,feed,sitemap,topic,listing"  # listing kinds the pre-filter applies to
 NEWSWATCH_MAX_SITEMAP_URLS = 5_000  # entries read from one sitemap; more: cut, counted, a health failure
 NEWSWATCH_MAX_SITEMAP_REQUESTS = 20_000  # article requests all sitemaps of one crawl may queue
+NEWSWATCH_PARSE_POOL_AFTER = 20  # article pages parsed in-process before the parse workers start
 
 # One asyncio reactor for Scrapy and the scheduler (see docs: APScheduler's AsyncIOScheduler on its loop).
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # required by the scheduler

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import Any
 
 from charset_normalizer import from_bytes
 
@@ -33,6 +34,10 @@ class UnreadablePage(InputError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with both arguments: a parse worker (crawler/crawl/parsepool.py) sends it back to the crawl.
+        return (UnreadablePage, (self.kind, str(self)))
 
 
 # File signatures of formats that are never a text page (images, archives, documents, executables, media).

@@ -175,6 +175,8 @@ BAD = [
     ("[crawl]\nconcurrent_requests_per_domain = 8\n",
      "crawl.concurrent_requests_per_domain: must be at most 2"),
     ("[crawl]\nobey_robots = 1\n", "crawl.obey_robots: expected true or false"),
+    ("[crawl]\nparse_workers = -1\n", 'crawl.parse_workers: "auto" or a number of processes from 0 to 64'),
+    ("[crawl]\nparse_workers = \"all\"\n", 'crawl.parse_workers: "auto" or a number'),
     ("[crawl]\nuser_agent = \"newswatch\"\n", "crawl.user_agent: must name the tool and a contact"),
     ("[storage]\nurl = \"not a url\"\n", "storage.url: not a database URL"),
     ("[schedule]\ncron = \"61 * * * *\"\n", "schedule.cron: invalid cron expression '61 * * * *'"),

@@ -73,6 +73,8 @@ def test_every_key_is_overridable_from_the_environment_with_typed_values(
     ("NEWSWATCH_CRAWL__DOWNLOAD_DELAY", "fast",
      "$NEWSWATCH_CRAWL__DOWNLOAD_DELAY: crawl.download_delay: expected a number, got the string 'fast'"),
     ("NEWSWATCH_SMTP__PORT", "99999", "$NEWSWATCH_SMTP__PORT: smtp.port: must be at most 65535"),
+    ("NEWSWATCH_CRAWL__PARSE_WORKERS", "many",
+     '$NEWSWATCH_CRAWL__PARSE_WORKERS: crawl.parse_workers: "auto" or a number of processes from 0 to 64'),
     ("NEWSWATCH_SOURCES__CNN__ENABLED", "true",
      "$NEWSWATCH_SOURCES__CNN__ENABLED: sources.cnn.allowed_hosts: missing: cnn is not a built-in source"),
 ])
@@ -83,6 +85,14 @@ def test_a_bad_environment_value_is_one_line_naming_the_variable(
         load_config()
     assert str(info.value).startswith(expected), str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("auto", "auto"), ("0", 0), ("3", 3)])
+def test_a_word_or_a_number_key_reads_both_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch, value: str, expected: object) -> None:
+    """crawl.parse_workers is "auto" or a number: "3" in the environment is the number 3."""
+    monkeypatch.setenv("NEWSWATCH_CRAWL__PARSE_WORKERS", value)
+    assert load_config().crawl.parse_workers == expected
 
 
 def test_variables_of_their_own_are_not_config_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -49,6 +49,14 @@ def test_start_requests_follow_config_and_arguments() -> None:
     assert [r for r in _start(_spider(BBCSpider, since="2022-01-01")) if "sitemaps" in r.url]
 
 
+def _outputs(spider: Any, response: Any, callback: Any = None) -> list[Any]:
+    """What an (async) callback, by default the article callback, yields for one response."""
+    async def collect() -> list[Any]:
+        return [output async for output in (callback or spider.parse_article)(response)]
+
+    return asyncio.run(collect())
+
+
 def test_since_after_until_is_refused() -> None:
     with pytest.raises(ValueError, match="after"):
         Liputan6Spider(since="2022-01-08", until="2022-01-07")
@@ -62,7 +70,7 @@ def test_article_requests_carry_listing_metadata() -> None:
     request = Request(f"{L6}/tag/kazakhstan?page=1",
                       meta={"nw_kind": "tag", "nw_page": 1, "nw_series": "s", "nw_template": template})
     response = HtmlResponse(request.url, body=listing, encoding="utf-8", request=request)
-    out = list(spider.parse_listing_page(response))
+    out = _outputs(spider, response, spider.parse_listing_page)
     article, next_page = out
     assert article.url == f"{L6}/global/read/4856001/satu"
     assert article.meta["nw_listing_date"] == "2022-01-07T10:00:00+07:00"
@@ -78,16 +86,16 @@ def test_article_callback_items() -> None:
     url = f"{L6}/global/read/4856002/dua"
     request = Request(url, meta={"nw_article_id": "4856002"})
     ok = HtmlResponse(url, body=liputan6_article(url, "4856002"), request=request)
-    (item,) = list(spider.parse_article(ok))
+    (item,) = _outputs(spider, ok)
     assert isinstance(item, Article) and item.article_id == "4856002" and item.url == url
     gone = TextResponse(url, status=302, headers={"Location": "/"}, request=request)
-    (record,) = list(spider.parse_article(gone))
+    (record,) = _outputs(spider, gone)
     assert isinstance(record, GoneArticle) and record.article_id == "4856002"
     elsewhere = TextResponse(url, status=301, headers={"Location": "https://www.liputan6.com/search?q=x"},
                              request=request)
-    assert list(spider.parse_article(elsewhere)) == []  # not an article, not the front page: left alone
+    assert _outputs(spider, elsewhere) == []  # not an article, not the front page: left alone
     empty = HtmlResponse(url, body=b"<html><body><p></p></body></html>", request=request)
-    assert list(spider.parse_article(empty)) == []
+    assert _outputs(spider, empty) == []
 
 
 def test_spiders_are_registered() -> None:
@@ -153,7 +161,7 @@ def test_requests_share_one_callback_object_so_scrapys_callback_check_is_cached(
     request = Request(f"{L6}/tag/kazakhstan?page=1",
                       meta={"nw_kind": "tag", "nw_page": 1, "nw_series": "s", "nw_template": template})
     response = HtmlResponse(request.url, body=listing, encoding="utf-8", request=request)
-    requests = [r for r in spider.parse_listing_page(response) if isinstance(r, Request)
+    requests = [r for r in _outputs(spider, response, spider.parse_listing_page) if isinstance(r, Request)
                 and r.callback is not None and getattr(r.callback, "__name__", "") == "parse_article"]
     assert len(requests) == 3
     assert requests[0].callback is requests[1].callback is requests[2].callback

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+from crawler.monitor.memory import _glibc
 from tests.monitor.helpers import REPO, _env
 
 
@@ -23,6 +24,9 @@ def test_bench_quick_mode() -> None:
     assert figures["latency_seconds"]["samples"] == 2  # one new story per source, each alerted
     assert figures["latency_seconds"]["max"] < 30
     assert figures["memory_mb"]["to"] > 0
+    if _glibc() is not None:  # the native side of the last cycle: malloc's bytes in use, SQLite's share
+        native = figures["native_mb"]["5"]
+        assert native["malloc_in_use"] > native["sqlite"] >= 0
     # Baseline digests (2) and the two latency alerts; nothing more in 5 idle cycles.
     assert figures["mails"] == 4
 

@@ -45,6 +45,15 @@ def _key(url: str) -> tuple[str, str] | None:
     return (site, article_id) if site and article_id else None
 
 
+def _resolve(url: str, href: str) -> tuple[tuple[str, str], str] | None:
+    """(article key, clean absolute URL) of a link on the page at `url`; None for anything else."""
+    absolute = urljoin(url, href.strip())
+    if not absolute.lower().startswith(("http://", "https://")):
+        return None  # javascript:, data:, file:, ftp: in any spelling: nothing to fetch
+    key = _key(absolute)
+    return (key, clean_link(absolute)) if key is not None else None
+
+
 def _text(node: Any) -> str:
     return normalize_space(node.text_content()) if node is not None else ""
 
@@ -119,18 +128,20 @@ def parse_listing(url: str, html: str | bytes) -> list[ListingLink]:
     by_key: dict[tuple[str, str], list[Any]] = {}
     urls: dict[tuple[str, str], str] = {}
     keys_below: dict[Any, set[tuple[str, str]]] = {}
+    # Menus and widgets repeat the same addresses: each distinct href is resolved and classified once.
+    resolved: dict[str, tuple[tuple[str, str], str] | None] = {}
     for anchor in tree.iter("a"):
         href = anchor.get("href")
         if not href or len(href) > MAX_URL_LENGTH or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        absolute = urljoin(url, href.strip())
-        if not absolute.lower().startswith(("http://", "https://")):
-            continue  # javascript:, data:, file:, ftp: in any spelling: nothing to fetch
-        key = _key(absolute)
-        if key is None:
+        if href not in resolved:
+            resolved[href] = _resolve(url, href)
+        found = resolved[href]
+        if found is None:
             continue
+        key, link = found
         by_key.setdefault(key, []).append(anchor)
-        urls.setdefault(key, clean_link(absolute))
+        urls.setdefault(key, link)
         for ancestor in anchor.iterancestors():
             keys_below.setdefault(ancestor, set()).add(key)
     links = []
