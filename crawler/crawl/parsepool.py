@@ -75,8 +75,10 @@ MAX_AUTO_WORKERS = 4
 START_AFTER = 20
 MAX_BREAKS = 3  # broken pools in one crawl before the rest of it is parsed in-process
 STATS = "newswatch/parse_pool/"
-# What the fork server imports once, so each worker it forks has the parsers ready.
-PRELOAD = ["crawler.extract.pages", "crawler.extract.pages.liputan6", "crawler.extract.pages.bbc",
+# What the fork server imports once, so each worker it forks has the parsers ready. "__main__": a program
+# started as a script (the `newswatch` and `scrapy` commands) is run once there, as multiprocessing runs it in
+# every new process otherwise (importing the whole CLI per worker); `python -m` packages are never re-run.
+PRELOAD = ["__main__", "crawler.extract.pages", "crawler.extract.pages.liputan6", "crawler.extract.pages.bbc",
            "crawler.extract.pages.generic", "crawler.crawl.parsepool"]
 
 
