@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 from functools import cache, cached_property
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -56,6 +57,9 @@ _BYLINE_XPATH = (
     " or @itemprop='author' or @rel='author']"
     "[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::li)]"
 )
+_NOT_BYLINE_TAGS = frozenset({"script", "style", "meta", "link", "img"})
+_NOT_BYLINE_ANCESTORS = frozenset({"aside", "nav", "footer", "li"})
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # as XPath's translate() does
 _ROLE_NOT_AUTHOR = re.compile(r"\b(editor|penyunting|redaktur|fotografer|photographer|foto|photo|image)\b",
                               re.I)
 _BYLINE_PREFIX = re.compile(r"^(by|oleh|penulis|reporter|writer|written by|author|kontributor)\b\s*:?\s*",
@@ -192,16 +196,18 @@ class GenericArticlePage(ArticlePage):
         return []
 
     def _meta_authors(self) -> list[str]:
+        # The page's <meta> contents, read once (base.py), not sixteen XPath scans of the document.
+        contents = self._meta_contents
         names: list[str] = []
         for name in _AUTHOR_METAS:
-            for attr in ("name", "property"):
-                for value in self.tree.xpath(f'//meta[@{attr}="{name}"]/@content'):
+            for which in (1, 0):  # <meta name=...>, then <meta property=...>
+                for value in contents.get((which, name), ()):
                     if "://" not in value:
                         names.extend(_split_names(str(value)))
         return names
 
     def _byline_authors(self) -> list[str]:
-        matches = self.tree.xpath(_BYLINE_XPATH)
+        matches = _byline_elements(self.tree)
         # Only the innermost matches: an outer "author box" also holds role labels and avatar initials.
         outer = {id(ancestor) for el in matches for ancestor in el.iterancestors()}
         names: list[str] = []
@@ -390,6 +396,28 @@ class GenericArticlePage(ArticlePage):
         paragraphs = containers[0].xpath(".//p[not(ancestor::a or ancestor::nav or ancestor::aside or "
                                          "ancestor::footer or ancestor::figure or ancestor::header)]")
         return [text for text in (normalize_space(p.text_content()) for p in paragraphs) if text]
+
+
+def _byline_elements(tree: Any) -> list[Any]:
+    """The elements `_BYLINE_XPATH` selects, in document order, by one walk over the body in Python: the
+    XPath lower-cases every element's class with translate() and cost ~5 ms a page, this ~1 ms."""
+    found: list[Any] = []
+    seen: set[Any] = set()
+    for body in tree.getroottree().getroot().iter("body"):
+        for el in body.iterdescendants():
+            tag = el.tag
+            if not isinstance(tag, str) or tag in _NOT_BYLINE_TAGS or el in seen:
+                continue
+            value = el.get("class")
+            low = value.translate(_ASCII_LOWER) if value else ""
+            if not ("author" in low or "byline" in low or el.get("itemprop") == "author"
+                    or el.get("rel") == "author"):
+                continue
+            if any(a.tag in _NOT_BYLINE_ANCESTORS for a in el.iterancestors()):
+                continue
+            seen.add(el)
+            found.append(el)
+    return found
 
 
 def _join_datelines(lines: list[str]) -> list[str]:
