@@ -40,7 +40,7 @@ How it behaves:
   process, started once per crawling process, that has the parsers imported (`set_forkserver_preload`), so
   a worker starts in milliseconds. Workers get the crawl's configured outlets (crawler.extract.urls site
   rules) through their initializer, and ignore SIGINT: Ctrl+C is the crawl's to handle, which then shuts
-  them down.
+  them down. A worker whose crawl process is gone without shutting it down (killed) ends itself.
 
 `parse_workers` = "auto" (the default) uses max(1, usable CPUs - 1) workers, capped at MAX_AUTO_WORKERS, when
 more than one CPU is usable, else none; 0 parses in-process; N uses N workers.
@@ -53,7 +53,10 @@ import logging
 import multiprocessing
 import os
 import pickle
+import select
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -123,10 +126,37 @@ def _in_worker(job: Callable[..., T], *args: Any) -> T:
         raise
 
 
-def _worker_init(rules: tuple[SiteRule, ...]) -> None:
+def _worker_init(rules: tuple[SiteRule, ...], crawl_pid: int) -> None:
     # Ctrl+C reaches the whole process group: the crawl decides what happens, and shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_sites(rules)
+    threading.Thread(target=_exit_with, args=(crawl_pid,), daemon=True, name="parent-watch").start()
+
+
+def _exit_with(crawl_pid: int) -> None:
+    """End this worker when the crawl process is gone without shutting the pool down (SIGKILL, out of
+    memory). The worker would otherwise wait on its call queue for ever, and keep the fork server alive with
+    it: the worker's parent is the fork server, so the kernel's parent-death signal cannot tell."""
+    try:
+        handle = os.pidfd_open(crawl_pid)  # Linux 5.3+: readable once the process has ended
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while _alive(crawl_pid):
+            time.sleep(2)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _usage(pid: int) -> tuple[float, float]:
@@ -193,7 +223,7 @@ class ParsePool:
             return None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_worker_init,
-                                             initargs=(configured_sites(),))
+                                             initargs=(configured_sites(), os.getpid()))
             # Done once a worker has started: until then pages are parsed here rather than wait for it.
             self._warmup = self._pool.submit(os.getpid)
             self._inc("started")

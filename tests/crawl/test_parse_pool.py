@@ -212,6 +212,43 @@ def test_a_killed_worker_loses_no_article(loopback_server: LoopbackServer, tmp_p
         assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE, process
 
 
+def test_a_killed_crawl_leaves_no_worker_behind(loopback_server: LoopbackServer, tmp_path: Path) -> None:
+    """The crawl process SIGKILLed: no shutdown reaches its workers, which end themselves, and the fork
+    server with them."""
+    hold = threading.Event()
+    _serve(loopback_server, hold)
+    left: list[psutil.Process] = []
+
+    def kill_the_crawl(workers: list[psutil.Process]) -> None:
+        if workers:
+            server = workers[0].parent()
+            crawl = server.parent() if server is not None else None
+            left.extend([*workers, *([server] if server else [])])
+            if crawl is not None:
+                crawl.kill()
+        hold.set()
+
+    killer = _when_workers_run(kill_the_crawl)
+    try:
+        result = _crawl(loopback_server, tmp_path, 2)
+    finally:
+        hold.set()
+        killer.join()
+    assert left, "no parse worker appeared"
+    assert result.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_running(p) for p in left):
+        time.sleep(0.1)
+    assert not [p for p in left if _running(p)]
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _page(n: int, big: int = 120) -> tuple[str, bytes]:
     article_id = str(4891000 + n)
     # Big and small pages alternate: with two workers a small page finishes before the big one before it.
