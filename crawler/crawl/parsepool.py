@@ -252,6 +252,10 @@ class ParsePool:
         self._pool = None
         self.breaks += 1
         self._inc("broken")
+        # The executor sends SIGTERM to the other workers and then waits for them; one that is still starting
+        # did not always end, and that wait kept the crawl process from exiting. SIGKILL ends them all.
+        for process in list((pool._processes or {}).values()):
+            process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         after = ("the rest of the crawl is parsed in-process" if self.breaks >= MAX_BREAKS
                  else "the pages it held go to a new pool")
