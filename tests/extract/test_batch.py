@@ -117,8 +117,19 @@ def misbehaving_job(file: str, url: str | None) -> dict[str, Any]:
     return {"name": name}
 
 
-def child_processes() -> list[str]:
+# Children this test process had before the current test: process-lifetime helpers an earlier test in the
+# same pytest worker may have started (multiprocessing's fork server and resource tracker, which the crawl's
+# parse pool uses), not a batch's leftovers.
+_BEFORE: set[str] = set()
+
+
+def _all_children() -> list[str]:
     return subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
+
+
+def child_processes() -> list[str]:
+    """Child processes started during the current test and still running."""
+    return [pid for pid in _all_children() if pid not in _BEFORE]
 
 
 def tasks(names: list[str]) -> list[Task]:
@@ -171,6 +182,8 @@ def test_read_manifest_resolves_paths_against_its_folder(tmp_path: Path) -> None
 
 @pytest.fixture(autouse=True)
 def _no_leftover_children() -> Iterator[None]:
+    _BEFORE.clear()
+    _BEFORE.update(_all_children())
     yield
     leftover = child_processes()
     assert leftover == [], f"worker processes left running: {leftover}"
