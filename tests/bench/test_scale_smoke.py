@@ -16,22 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawl.distributed.conftest import REDIS_URL, redis_client
+
 REPO = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
 def redis_up() -> None:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} does not answer ({exc}) and CI is set")
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc})")
-    finally:
-        client.close()
+    redis_client().close()
 
 
 @pytest.mark.timeout(240)

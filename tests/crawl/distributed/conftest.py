@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,16 +18,23 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
+def redis_client() -> Any:
+    """A client of the machine's Redis; the test skips without one (fails when CI is set)."""
     redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.RedisError as exc:
+        client.close()
         if os.environ.get("CI"):
             pytest.fail(f"Redis at {REDIS_URL} does not answer ({exc}) and CI is set")
         pytest.skip(f"no Redis at {REDIS_URL} ({exc})")
+    return client
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    client = redis_client()
     prefix = f"nwtest-{uuid.uuid4().hex[:10]}"
     try:
         yield prefix
