@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 
 def utc_iso(moment: datetime) -> str:
@@ -12,12 +12,18 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def utc_text(value: str | None) -> str | None:
-    """An ISO 8601 time with any offset (or none: UTC) as UTC text; None when absent or unreadable."""
+def parse_moment(value: str | None, zone: tzinfo = UTC) -> datetime | None:
+    """An ISO 8601 text as an aware datetime (naive ones are in `zone`); None when absent or unreadable."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return utc_iso(moment)
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def utc_text(value: str | None) -> str | None:
+    """An ISO 8601 time with any offset (or none: UTC) as UTC text; None when absent or unreadable."""
+    moment = parse_moment(value)
+    return utc_iso(moment) if moment is not None else None

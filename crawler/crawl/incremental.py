@@ -37,6 +37,7 @@ from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.core.errors import StorageError
+from crawler.core.times import parse_moment
 from crawler.crawl.discovery.records import ListingLink
 from crawler.crawl.extensions import TOPIC_SETTING, crawl_config, crawl_store, storage_error, storage_failed
 from crawler.crawl.pipelines import verdict_fingerprint
@@ -53,17 +54,6 @@ _VALIDATOR_STATUSES = (200, 304)
 _GONE_STATUSES = frozenset({404, 410})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHAIN_META = "nw_chain"  # one article request and the requests that follow its redirects share this token
-
-
-def parse_moment(value: str | None, zone: tzinfo = UTC) -> datetime | None:
-    """An ISO 8601 text as an aware datetime (naive ones are in `zone`); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
 def decide(known: Known | None, listing_date: str | None, *, now: datetime, window: timedelta,
