@@ -12,6 +12,12 @@ not split it); scripts, styles and form controls are not read. Each block is con
 paper's decision tree over (link density, words) of the previous, current and next block, the
 "NumWordsRulesClassifier" of boilerpipe, reimplemented here (no code of boilerpipe's is used). Words of
 Chinese or Japanese text are counted as one per two characters.
+
+What it is worth, measured on the development set (bench/devset.py, 408 full-body pages; development
+figures): alone 0.894 body F1 (density.py 0.920, trafilatura 0.891), about 2 ms a page. It misses more than
+density (captions or ads between paragraphs end a run; pages whose comments come first) but fails on other
+pages, which is what a witness needs: agreeing with density to 0.9 it settles 297 pages without trafilatura,
+and as a voter it takes the generic path from 0.9371 to 0.9399 (candidates.py has the alternatives).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ speed relative to trafilatura's default mode on the same pages):
    often to be chosen (older pages rarely mark their article; on current news sites most do). Then
    blocks.py, a boilerpipe-style classification of the page's text blocks (about 2 ms, 0.894 alone): a
    method that shares nothing with density's container scoring, so their agreement is evidence. The two
-   settle 362 of the 480 pages.
+   settle 362 of the 480 pages (markup 65, blocks 297 more).
 1. Otherwise trafilatura, then readability-lxml, then trafilatura's precision mode join one at a time. After
    each, the candidates so far vote, the witnesses voting too (mean agreement with the others): a winner
    that another candidate or a witness confirms (agrees with it to SETTLED, 0.9) stands. trafilatura runs on

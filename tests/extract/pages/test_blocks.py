@@ -55,6 +55,15 @@ def test_the_largest_run_of_content_wins_over_a_distant_one() -> None:
     assert blocks.extract(html_tree(page)).lines == STORY
 
 
+def test_the_first_large_run_wins_over_a_longer_comment_thread_after_it() -> None:
+    # Comments (plain text, no links) below the article, past a run of link blocks, and longer than it.
+    far = "".join(f"<div><a href='/r/{i}'>Related story number {i}</a></div>" for i in range(10))
+    comments = "".join(f"<p>Comment {i}: I have been following this story for weeks and I still cannot "
+                       f"believe how quickly things changed in the country.</p>" for i in range(5))
+    page = _page("".join(f"<p>{p}</p>" for p in STORY) + far + comments)
+    assert blocks.extract(html_tree(page)).lines == STORY
+
+
 def test_chinese_text_counts_characters_as_words() -> None:
     assert blocks._words("中国新闻网北京电") == 4.0
     assert blocks._words("abc def 中文") == 3.0
