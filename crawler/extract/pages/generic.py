@@ -25,8 +25,8 @@ import trafilatura
 
 from crawler.core.items import Image
 from crawler.extract.cleaning import clean_lines
+from crawler.extract.pages import blocks, density
 from crawler.extract.pages import candidates as body_candidates
-from crawler.extract.pages import density
 from crawler.extract.pages.base import ArticlePage, html_tree, iso_datetime
 from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id_for, canonical_url, host_of, site_of, site_rule
@@ -311,7 +311,8 @@ class GenericArticlePage(ArticlePage):
                                       ("trafilatura", self._trafilatura_body),
                                       ("readability", self._readability_lines),
                                       ("trafilatura-precision", self._trafilatura_precision_lines),
-                                      witness=("markup", self._markup_lines))
+                                      witnesses=(("markup", self._markup_lines),
+                                                 ("blocks", self._block_lines)))
 
     def explain(self) -> str:
         return f"generic extractor: {self.choice.explain()}"
@@ -368,6 +369,10 @@ class GenericArticlePage(ArticlePage):
     def _density_lines(self) -> list[str]:
         """Our own readability-style scoring over the page's tree (density.py): a few milliseconds."""
         return _join_datelines(density.extract(self.tree).lines)
+
+    def _block_lines(self) -> list[str]:
+        """Boilerpipe-style classification of the page's text blocks (blocks.py): a few milliseconds."""
+        return _join_datelines(blocks.extract(self.tree).lines)
 
     def _readability_lines(self) -> list[str]:
         """readability-lxml's choice of the main block, one line per paragraph-level element."""

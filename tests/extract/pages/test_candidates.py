@@ -93,21 +93,53 @@ def test_extract_explain_names_the_winner_for_a_generic_page(tmp_path: Path) -> 
     assert "chose density: density and the witness markup agree" in err
     assert "trafilatura" not in err
     assert "Aktau" in out and "Trending" not in out
-    # No such markup: trafilatura is the second opinion.
+    # No such markup: the classification of text blocks (blocks.py) is the next witness, and agrees.
     out, err = _explain(tmp_path, PAGE.replace("article>", "div>").format(*STORY, trending))
-    assert "chose density: density and trafilatura agree" in err
+    assert "markup (0 words" in err and "chose density: density and the witness blocks agree" in err
+    assert "trafilatura" not in err
     assert "Aktau" in out and "Trending" not in out
 
 
 def test_a_witness_that_disagrees_is_shown_but_never_chosen() -> None:
     choice = choose(("density", lambda: STORY), ("trafilatura", lambda: list(STORY)),
-                    ("readability", never), witness=("markup", lambda: HEADLINES))
+                    ("readability", never), witnesses=[("markup", lambda: HEADLINES)])
     assert choice.winner is not None and choice.winner.name == "density"
     assert [c.name for c in choice.candidates] == ["density", "markup", "trafilatura"]
-    assert "density and trafilatura agree" in choice.reason
+    assert f"trafilatura confirms it (1.00 >= {SETTLED})" in choice.reason
     lone = choose(("density", list), ("trafilatura", list), ("readability", list),
-                  witness=("markup", lambda: STORY))
+                  witnesses=[("markup", lambda: STORY)])
     assert lone.winner is None
+
+
+def test_witnesses_are_asked_in_turn_until_one_agrees() -> None:
+    choice = choose(("density", lambda: STORY), ("trafilatura", never), ("readability", never),
+                    witnesses=[("markup", lambda: HEADLINES), ("blocks", lambda: list(STORY)),
+                               ("more", never)])
+    assert choice.winner is not None and choice.winner.name == "density"
+    assert [c.name for c in choice.candidates] == ["density", "markup", "blocks"]
+    assert "density and the witness blocks agree (1.00" in choice.reason
+    # No witness agrees: trafilatura is the second opinion, as before.
+    choice = choose(("density", lambda: STORY), ("trafilatura", lambda: list(STORY)), ("readability", never),
+                    witnesses=[("markup", lambda: HEADLINES), ("blocks", lambda: STORY[:1])])
+    assert [c.name for c in choice.candidates] == ["density", "markup", "blocks", "trafilatura"]
+    assert "the witnesses markup, blocks" in choice.reason
+    assert "trafilatura confirms it (1.00" in choice.reason
+
+
+def test_a_witness_votes_and_confirms_but_is_never_chosen() -> None:
+    # density found a list of headlines; the witness (never chosen) agrees with trafilatura: its vote and
+    # confirmation settle the page for trafilatura, and nothing more is computed.
+    choice = choose(("density", lambda: HEADLINES), ("trafilatura", lambda: list(STORY)),
+                    ("readability", never), ("trafilatura-precision", never),
+                    witnesses=[("blocks", lambda: STORY)])
+    assert choice.winner is not None and choice.winner.name == "trafilatura"
+    assert "the witness blocks" in choice.reason
+    assert f"blocks confirms it (1.00 >= {SETTLED})" in choice.reason
+    assert [c.name for c in choice.candidates] == ["density", "blocks", "trafilatura"]
+    # With only the witness and density, the witness still cannot win.
+    alone = choose(("density", lambda: STORY[:1]), ("trafilatura", list), ("readability", list),
+                   ("trafilatura-precision", list), witnesses=[("blocks", lambda: HEADLINES)])
+    assert alone.winner is not None and alone.winner.name == "density"
 
 
 def test_extract_explain_names_the_site_parser() -> None:
@@ -142,4 +174,4 @@ def test_a_confirmed_vote_of_three_skips_the_fourth() -> None:
                     ("readability", lambda: list(STORY)), ("trafilatura-precision", never))
     assert choice.winner is not None and choice.winner.name == "density"
     assert len(choice.candidates) == 3
-    assert f"confirms it (1.00 >= {SETTLED})" in choice.reason
+    assert f"readability confirms it (1.00 >= {SETTLED})" in choice.reason
