@@ -37,7 +37,7 @@ from crawler.crawl.discovery.listings import clean_link, page_number, with_page
 from crawler.crawl.discovery.offsite import host_allowed
 from crawler.crawl.discovery.records import CrawledArticle, GoneArticle, ListingLink
 from crawler.crawl.discovery.sitemaps import MAX_SITEMAP_BYTES, MAX_SITEMAP_URLS, SitemapError, parse_sitemap
-from crawler.crawl.parsepool import START_AFTER, ParsePool, error_name, worker_count
+from crawler.crawl.parsepool import PAGE_TIMEOUT, START_AFTER, ParsePool, error_name, worker_count
 from crawler.extract.decoding import UnreadablePage
 from crawler.extract.urls import article_id_for, canonical_url, site_of
 from spiders.sources import Listing, SourceSettings, source_settings, split_list
@@ -115,7 +115,8 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(crawler.settings)
         spider.parse_pool = ParsePool(spider.parse_workers, crawler,
-                                      crawler.settings.getint("NEWSWATCH_PARSE_POOL_AFTER", START_AFTER))
+                                      crawler.settings.getint("NEWSWATCH_PARSE_POOL_AFTER", START_AFTER),
+                                      crawler.settings.getfloat("NEWSWATCH_PARSE_TIMEOUT", PAGE_TIMEOUT))
         crawler.signals.connect(spider.parse_pool.close, signal=signals.spider_closed)
         return spider
 

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from crawler.core.errors import NoArticleError
-from crawler.crawl.parsepool import ParsePool, parse_page, worker_count
+from crawler.crawl.parsepool import ParsePool, ParserCrash, error_name, parse_page, worker_count
 from crawler.extract.decoding import UnreadablePage
 from tests.crawl.pages import liputan6_article, liputan6_listing
 from tests.servers import LoopbackServer, Reply
@@ -323,6 +323,42 @@ def test_parser_exceptions_cross_the_process_boundary_unchanged() -> None:
     assert isinstance(no_article, NoArticleError)
     with pytest.raises(NoArticleError):
         parse_page(_url("4891999"), b"<html><body><p></p></body></html>", None)
+
+
+def _sleep_then_echo(url: str, seconds: float) -> str:
+    """A job that hangs its worker for `seconds` (the pool's jobs are module-level functions)."""
+    time.sleep(seconds)
+    return url
+
+
+def test_a_page_that_hangs_its_worker_fails_alone_and_the_pool_goes_on() -> None:
+    pool = ParsePool(1, start_after=0, timeout=1.0)
+    url, body = _page(1)
+
+    async def run() -> tuple[BaseException | None, str, float]:
+        assert await pool.ready()
+        began = time.monotonic()
+        hung = asyncio.ensure_future(pool.run(_sleep_then_echo, "https://example.test/hangs", 60.0))
+        quick = asyncio.ensure_future(pool.run(_sleep_then_echo, "https://example.test/quick", 0.0))
+        try:
+            await hung
+            error = None
+        except Exception as exc:
+            error = exc
+        after = (await pool.parse(url, body, "utf-8")).url
+        await quick
+        return error, after, time.monotonic() - began
+
+    try:
+        error, after, took = asyncio.run(run())
+    finally:
+        pool.close()
+    # Killed after 1 s, sent to a new worker, killed again: reported as a parser error, not parsed here
+    # (that would hang the crawl), and well before the 60 s the page would have taken.
+    assert isinstance(error, ParserCrash) and error_name(error) == "ParseTimeout", error
+    assert pool.breaks == 2
+    assert took < 30
+    assert after == url  # a third generation of workers took the next pages
 
 
 def test_worker_count_setting() -> None:
