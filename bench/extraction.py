@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# This checkout's code, not whichever one the virtualenv's editable install points at (a worktree's run
+# measured the main checkout before).
+sys.path.insert(0, str(REPO))
 SHARED = Path(os.environ.get("NEWSWATCH_SHARED", REPO.parent / "shared"))
 FIXTURES = SHARED / "fixtures"
 

@@ -2,10 +2,12 @@
 Service).
 
 The body is chosen among up to four candidates by agreement (crawler/extract/pages/candidates.py, which says
-in what order and why): trafilatura (a maintained, well-evaluated extraction library) in its default mode
-with our pruning, our own density scoring over the same tree (density.py), readability-lxml's scoring, and
-trafilatura in its precision mode; then our cleaner with the "generic" rules. `newswatch extract --explain`
-says which candidate won and why.
+in what order and why): our own density scoring over the page's tree (density.py), trafilatura (a
+maintained, well-evaluated extraction library) in its default mode with our pruning, readability-lxml's
+scoring, and trafilatura in its precision mode. Two cheap witnesses, never chosen themselves, settle most
+pages before trafilatura runs and vote on the others: the page's own markup of its article, and a
+boilerpipe-style classification of its text blocks (blocks.py). Then our cleaner with the "generic" rules.
+`newswatch extract --explain` says which candidate won and why.
 
 Metadata comes from what the page publishes (JSON-LD, meta tags, a visible byline), with
 htmldate as the last resort for the date. Authors are people only: publisher names, which many sites put in
