@@ -294,7 +294,8 @@ def toml_value(value: Any) -> str:
 
 def write_config(path: Path, *, db_url: str | None, smtp: Mapping[str, Any] | None = None,
                  subscriptions: Sequence[Mapping[str, Any]] = (), alerts: Mapping[str, Any] | None = None,
-                 bbc: bool = False, topic_name: str = TOPIC, description: str | None = None) -> Path:
+                 bbc: bool = False, topic_name: str = TOPIC, description: str | None = None,
+                 retry_backoff: float = 1.0) -> Path:
     """A newswatch.toml: liputan6 by its kazakhstan tag page only (bbc off unless asked), the default topic
     (renamed to `topic_name` when given), optional SMTP settings and subscriptions. Without `db_url` the
     default database applies (data/newswatch.db under the working directory)."""
@@ -315,8 +316,8 @@ def write_config(path: Path, *, db_url: str | None, smtp: Mapping[str, Any] | No
                   "all = [[\"Kazakhstan\", \"Almaty\"]]", ""]
     if smtp:
         lines += ["[smtp]"] + [f"{k} = {toml_value(v)}" for k, v in smtp.items()] + [""]
-    lines += ["[alerts]", "baseline = \"all\"", "retry_backoff_seconds = 1.0",
-              "retry_backoff_max_seconds = 1.0"]
+    lines += ["[alerts]", "baseline = \"all\"", f"retry_backoff_seconds = {toml_value(retry_backoff)}",
+              f"retry_backoff_max_seconds = {toml_value(retry_backoff)}"]
     lines += [f"{k} = {toml_value(v)}" for k, v in (alerts or {}).items()] + [""]
     for sub in subscriptions:
         lines += ["[[subscriptions]]"] + [f"{k} = {toml_value(v)}" for k, v in sub.items()] + [""]

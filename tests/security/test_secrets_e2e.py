@@ -61,7 +61,9 @@ def test_smtp_password_never_leaks(how: str, tmp_path: Path,
         secret_file.write_text(value + "\n", encoding="utf-8")
         return {PASSWORD_ENV: value} if how == "env" else {}
 
-    setup.configure(smtp=smtp, subscriptions=[{"to": ["desk@example.org"], "mode": "immediate"}])
+    # A short retry backoff: the right password's delivery need not wait long for the wrong one's retry.
+    setup.configure(smtp=smtp, subscriptions=[{"to": ["desk@example.org"], "mode": "immediate"}],
+                    retry_backoff=0.2)
     outputs: dict[str, str] = {}
     with FaultServer() as server:
         site = Liputan6Site(server, articles(2))
@@ -84,7 +86,7 @@ def test_smtp_password_never_leaks(how: str, tmp_path: Path,
         outputs["alerts test --debug (traceback)"] = debug.stdout + debug.stderr
 
         right_env = set_password(TEST_PASSWORD)
-        time.sleep(1.2)  # past the retry backoff (1 s in this config)
+        time.sleep(0.4)  # past the retry backoff (0.2 s in this config)
         good = run_newswatch(deliver, tmp_path, env=right_env)
         outputs["deliver"] = good.stdout + good.stderr
         assert len(smtp_server.received()) == 2
