@@ -57,8 +57,10 @@ def cleanup(redis_url: str, prefix: str) -> None:
 
 
 class Run:
-    def __init__(self, site: FleetSite, workdir: Path, redis_url: str, label: str, lease: float = 5.0):
+    def __init__(self, site: FleetSite, workdir: Path, redis_url: str, label: str, lease: float = 5.0,
+                 idle_exit: float = 2.0):
         self.site = site
+        self.idle_exit = idle_exit
         self.prefix = f"nwbench-{uuid.uuid4().hex[:8]}"
         self.redis_url = redis_url
         self.dir = workdir / label
@@ -79,8 +81,8 @@ class Run:
 
     def worker(self, index: int) -> subprocess.Popen[bytes]:
         log = (self.dir / f"worker{index}.out").open("wb")
-        return subprocess.Popen([sys.executable, "-m", "crawler", "worker", *self.args(), "--idle-exit", "2",
-                                 "--set", "CONCURRENT_REQUESTS=2",
+        return subprocess.Popen([sys.executable, "-m", "crawler", "worker", *self.args(),
+                                 "--idle-exit", str(self.idle_exit), "--set", "CONCURRENT_REQUESTS=2",
                                  "--log-file", str(self.dir / f"w{index}.log")],
                                 cwd=REPO, env=env(), stdout=log, stderr=subprocess.STDOUT)
 
@@ -127,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="300 articles")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--idle-exit", type=float, default=2.0,
+                        help="seconds a worker waits on an empty queue before it exits (not in the figures: "
+                             "pages/s is timed at the site)")
     opts = parser.parse_args(argv)
     articles = 300 if opts.quick else opts.articles
     counts = [int(n) for n in opts.workers.split(",")]
@@ -134,11 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="nwscale-") as tmp, \
             FleetSite(articles=articles, hosts=opts.hosts, latency=opts.latency) as site:
         for n in counts:
-            result = measure(site, Run(site, Path(tmp), opts.redis_url, f"w{n}"), n)
+            result = measure(site, Run(site, Path(tmp), opts.redis_url, f"w{n}", idle_exit=opts.idle_exit), n)
             results.append(result)
             print(json.dumps(result), flush=True)
         if not opts.no_kill:
-            kill = measure(site, Run(site, Path(tmp), opts.redis_url, "kill"), 2, kill_after=articles // 4)
+            kill = measure(site, Run(site, Path(tmp), opts.redis_url, "kill", idle_exit=opts.idle_exit), 2,
+                           kill_after=articles // 4)
             results.append(kill)
             print(json.dumps(kill), flush=True)
     base = next((r for r in results if r["workers"] == 1 and not r["killed"]), None)

@@ -11,6 +11,7 @@ import click
 
 from crawler.cli import configuring
 from crawler.core.errors import InputError
+from crawler.crawl.configured import use_config
 from crawler.extract import batch
 from crawler.extract.inputs import STDIN, Limits, fetch_html, page_address, read_html
 from crawler.extract.pages import page_for
@@ -41,6 +42,9 @@ def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: P
     timeout (both from the config: --config, --set crawl.max_response_size=...); more, or slower, is one
     line on stderr and exit status 2.
     """
+    # The config's outlets ([sources.NAME] with article_url) become URL rules, as in a crawl: their pages get
+    # the source's name and the id its pattern draws (the batch's forked workers inherit them).
+    config = use_config(configuring.load())
     if manifest is not None:
         if path_or_url is not None or page_url is not None:
             raise InputError("--batch takes no PATH_OR_URL or --url: the manifest names the pages")
@@ -49,7 +53,7 @@ def extract(path_or_url: str | None, page_url: str | None, fmt: str, manifest: P
     if path_or_url is None:
         raise InputError("give a file path, - for standard input, or an http(s) URL to extract "
                          "(or --batch MANIFEST)")
-    crawl = configuring.load().crawl
+    crawl = config.crawl
     limits = Limits(max_bytes=crawl.max_response_size, timeout=page_timeout or crawl.timeout)
     if path_or_url.startswith(("http://", "https://")):
         html = fetch_html(path_or_url, limits)

@@ -32,7 +32,8 @@ def test_a_small_fleet_is_crawled_once_by_one_and_two_workers(redis_up: None, tm
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSWATCH_", "SCRAPY_"))}
     result = subprocess.run(
         [sys.executable, "bench/scale.py", "--articles", "40", "--hosts", "4", "--latency", "0.02",
-         "--workers", "1,2", "--no-kill", "--redis-url", REDIS_URL, "--json", str(out)],
+         "--workers", "1,2", "--no-kill", "--idle-exit", "1", "--redis-url", REDIS_URL,
+         "--json", str(out)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=220)
     # Exit 1 only means a throughput target was missed, which a 40-page run cannot judge; 2+ is a crash.
     assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]

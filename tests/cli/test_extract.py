@@ -239,3 +239,39 @@ def test_subprocess_python_m_crawler(tmp_path: Path, article_file: Path) -> None
     assert missing.stdout == ""
     assert missing.stderr.strip().count("\n") == 0
     assert "Traceback" not in missing.stderr
+
+
+OUTLET = """[sources.caspian]
+allowed_hosts = ["www.caspian-courier.example"]
+feeds = ["https://www.caspian-courier.example/feeds/region.atom"]
+article_url = '-(?P<id>\\d+)/$'
+language = "en"
+"""
+OUTLET_URL = "https://www.caspian-courier.example/region/2022/01/06/protests-spread-100245/"
+
+
+def test_a_configured_outlets_page_gets_its_source_and_id_as_in_a_crawl(tmp_path: Path,
+                                                                         article_file: Path) -> None:
+    """`extract` reads the config's outlets ([sources.NAME] with article_url), as a crawl does: the page of
+    such an outlet is that source's, with the id its pattern draws from the URL, in one page and in a
+    batch (in a subprocess each: the outlets are process-wide URL rules)."""
+    config = tmp_path / "outlets.toml"
+    config.write_text(OUTLET)
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text(json.dumps({"path": str(article_file), "url": OUTLET_URL}) + "\n")
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and k != "NEWSWATCH_CONFIG"}
+    outputs = []
+    for args in (["--url", OUTLET_URL, str(article_file)], ["--batch", str(manifest), "--jobs", "1"]):
+        done = subprocess.run([sys.executable, "-m", "crawler", "extract", "--config", str(config), *args],
+                              capture_output=True, text=True, cwd=REPO, env=env, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    for article in outputs:
+        assert (article["source"], article["article_id"]) == ("caspian", "100245"), article
+        assert article["body"].split("\n\n")[0] == FIRST
+    # Without the config the same page is an unknown site's: its host, and an id from the URL's slug.
+    alone = [sys.executable, "-m", "crawler", "extract", "--url", OUTLET_URL, str(article_file)]
+    done = subprocess.run(alone, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source"] != "caspian"

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from crawler.core.errors import NoArticleError
-from crawler.crawl.parsepool import ParsePool, ParserCrash, error_name, parse_page, worker_count
+from crawler.crawl.parsepool import PIPE_DEPTH, ParsePool, ParserCrash, error_name, parse_page, worker_count
 from crawler.extract.decoding import UnreadablePage
 from tests.crawl.pages import liputan6_article, liputan6_listing
 from tests.servers import LoopbackServer, Reply
@@ -359,6 +359,35 @@ def test_a_page_that_hangs_its_worker_fails_alone_and_the_pool_goes_on() -> None
     assert pool.breaks == 2
     assert took < 30
     assert after == url  # a third generation of workers took the next pages
+
+
+def test_a_listing_goes_ahead_of_the_queued_pages_and_is_not_held_for_them() -> None:
+    """A listing's links are the crawl's next requests: parsed before the article pages already waiting for
+    a worker (at most the PIPE_DEPTH pages already written to its pipe go first), and handed back at once
+    rather than after the pages submitted before it."""
+    pages = [_page(n, big=200) for n in range(12)]
+    pool = ParsePool(1, start_after=0)
+    finished: list[str] = []
+
+    async def article(url: str, body: bytes) -> None:
+        finished.append((await pool.parse(url, body, "utf-8")).url)
+
+    async def listing() -> None:
+        finished.append(await pool.run(_sleep_then_echo, "listing", 0.0, ordered=False, urgent=True))
+
+    async def run() -> None:
+        assert await pool.ready()
+        tasks = [asyncio.ensure_future(article(url, body)) for url, body in pages]
+        await asyncio.sleep(0)  # the pages are queued
+        tasks.append(asyncio.ensure_future(listing()))
+        await asyncio.gather(*tasks)
+
+    try:
+        asyncio.run(run())
+    finally:
+        pool.close()
+    assert finished.index("listing") <= PIPE_DEPTH
+    assert [url for url in finished if url != "listing"] == [url for url, _ in pages]  # still in order
 
 
 def test_worker_count_setting() -> None:

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import feedparser
 from crawler.config import load_config
 from crawler.demo import DemoServer
 from crawler.demo.driver import DB_URL, DEMO_READER, crawl_available, crawl_command, write_config
+from tests.conftest import DemoRun
 
 
 def test_the_demo_config_routes_every_host_to_the_server(demo_server: DemoServer, tmp_path: Path) -> None:
@@ -52,10 +51,9 @@ def test_the_demo_config_subscribes_a_reader_to_the_mail_sink(demo_server: DemoS
     assert dict(config.routes) == demo_server.routes()  # the subscription table did not swallow the routes
 
 
-def test_python_m_crawler_demo(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    done = subprocess.run([sys.executable, "-m", "crawler.demo"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+def test_python_m_crawler_demo(demo_run: DemoRun) -> None:
+    # `python -m crawler.demo` in a fresh directory, once per session (tests/web builds on its database).
+    done, tmp_path = demo_run, demo_run.base
     assert crawl_available()
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "data" / "demo" / "newswatch.db").exists()

@@ -80,7 +80,8 @@ def test_a_crawl_that_hangs_is_stopped_and_recorded_as_failed(loopback_server: L
                                                               tmp_path: Path) -> None:
     site = _site(loopback_server)
     site.delays["feed"] = 60.0  # the feed never answers within the crawl's time
-    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, crawl_timeout=8)
+    # A short timeout (the cycle waits all of it); long enough for the crawl to start and record its run.
+    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, crawl_timeout=4)
 
     started = time.monotonic()
     hung = watch_once(config, "--source", "bbc")
@@ -90,8 +91,10 @@ def test_a_crawl_that_hangs_is_stopped_and_recorded_as_failed(loopback_server: L
     runs = _runs(config)
     assert len(runs) == 1 and runs[0].outcome == "timeout" and runs[0].finished_at
 
-    # The schedule goes on: the next cycle crawls normally once the site answers again.
+    # The schedule goes on: the next cycle crawls normally once the site answers again (with the usual
+    # timeout, so that a loaded machine does not make this crawl time out too).
     site.delays.clear()
+    write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port)
     recovered = watch_once(config, "--source", "bbc")
     assert recovered.returncode == 0, recovered.log
     assert [r.outcome for r in _runs(config)] == ["finished", "timeout"]
@@ -103,7 +106,7 @@ def test_daemon_times_out_a_hanging_crawl_and_keeps_running(loopback_server: Loo
                                                              tmp_path: Path) -> None:
     site = _site(loopback_server)
     site.delays["c2bbbbbbbbbo"] = 60.0
-    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, crawl_timeout=8)
+    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, crawl_timeout=4)
     daemon = Daemon(config).start()
     try:
         daemon.wait_for("cycle 1: bbc timeout", timeout=60)

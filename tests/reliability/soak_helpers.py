@@ -384,6 +384,8 @@ def drive(argv: Sequence[str]) -> int:
     parser.add_argument("--drain-seconds", type=float, default=120.0)
     parser.add_argument("--lease-margin", type=float, default=None,
                         help="seconds (a test knob): a shorter delivery lease")
+    parser.add_argument("--send-deadline", type=float, default=None,
+                        help="seconds (a test knob): the channel send deadline the lease allows for")
     args = parser.parse_args(argv)
 
     from crawler.cli.watch import setup_logging
@@ -395,6 +397,12 @@ def drive(argv: Sequence[str]) -> int:
         import crawler.notify.delivery
 
         crawler.notify.delivery.LEASE_MARGIN = timedelta(seconds=args.lease_margin)
+    if args.send_deadline is not None:
+        # The lease covers the longest send: 4 x the SMTP timeout or a chat channel's deadline (30 s). The
+        # soak has no chat channel, so its SMTP sends alone bound the lease when this is at most 4 x 1 s.
+        import crawler.notify.channels
+
+        crawler.notify.channels.SEND_DEADLINE_SECONDS = args.send_deadline
     setup_logging(False)
     install_asyncio_reactor()
     from twisted.internet import reactor as installed
@@ -465,6 +473,7 @@ class SoakSpec:
     faults: bool
     kill_phase: str | None = None  # None: drawn from the seed
     lease_margin: float | None = None  # None: the product's own (60 s)
+    send_deadline: float | None = None  # None: the product's own channel send deadline (30 s)
 
 
 @dataclass
@@ -575,12 +584,16 @@ def run_soak(workdir: Path, spec: SoakSpec, *, log: Callable[[str], None] = lamb
         site.on_cycle, site.on_article = on_cycle, on_article
         mailbox.hook = on_mail
         config = write_config(workdir, server.routes(), smtp.port)
-        drain = 4 * SMTP_TIMEOUT + (spec.lease_margin if spec.lease_margin is not None else 60.0) + 30
+        deadline = spec.send_deadline if spec.send_deadline is not None else 30.0
+        margin = spec.lease_margin if spec.lease_margin is not None else 60.0
+        drain = max(4 * SMTP_TIMEOUT, deadline) + margin + 30
         command = [sys.executable, "-m", "tests.reliability.soak_helpers", "drive", "--config", str(config),
                    "--control", server.base(CONTROL), "--cycles", str(spec.cycles), "--progress",
                    str(progress), "--drain-seconds", str(drain)]
         if spec.lease_margin is not None:
             command += ["--lease-margin", str(spec.lease_margin)]
+        if spec.send_deadline is not None:
+            command += ["--send-deadline", str(spec.send_deadline)]
         while True:
             path = workdir / f"daemon-{len(logs) + 1}.log"
             logs.append(path)

@@ -9,6 +9,7 @@ test.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import time
@@ -211,12 +212,35 @@ main()
 """
 
 
-def _seeded(tmp_path: Path, server: FaultServer) -> tuple[CrawlSetup, Liputan6Site]:
-    """A database holding two articles from a first crawl; the site then lists five, bigger ones."""
-    setup = CrawlSetup(tmp_path)
-    site = Liputan6Site(server, articles(2))
-    first = setup.crawl([site.route()])
+@pytest.fixture(scope="module")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database a first real crawl of the site (two articles) leaves: made once for the module, each test
+    gets a copy (it holds no address of the server: stored URLs are the site's own, routes are not kept)."""
+    setup = CrawlSetup(tmp_path_factory.mktemp("first-crawl"))
+    with FaultServer() as server:
+        site = Liputan6Site(server, articles(2))
+        first = setup.crawl([site.route()])
     assert first.returncode == 0, first.everything[-2000:]
+    assert stored_ids(setup.db_path) == sorted(site.ids)
+    return setup.db_path
+
+
+Seeding = Callable[[Path, FaultServer], tuple[CrawlSetup, Liputan6Site]]
+
+
+@pytest.fixture
+def seeded(first_crawl: Path) -> Seeding:
+    return lambda tmp_path, server: _seeded(tmp_path, server, first_crawl)
+
+
+def _seeded(tmp_path: Path, server: FaultServer, first_crawl: Path) -> tuple[CrawlSetup, Liputan6Site]:
+    """A database holding two articles from a first crawl (a copy of first_crawl's); the site then lists five,
+    bigger ones."""
+    setup = CrawlSetup(tmp_path)
+    setup.configure()
+    for suffix in ("", "-wal"):  # the crawl has exited: its database (and a WAL, if one was left) is at rest
+        if Path(f"{first_crawl}{suffix}").exists():
+            shutil.copyfile(f"{first_crawl}{suffix}", f"{setup.db_path}{suffix}")
     grown = articles(5)
     big = [SiteArticle(a.article_id, a.title, a.lead, a.paragraphs * 40, a.published) for a in grown]
     return setup, Liputan6Site(server, big)
@@ -241,9 +265,9 @@ def _read_only_crawl(setup: CrawlSetup, site: Liputan6Site) -> tuple[int, str, s
 
 
 @pytest.mark.parametrize("kind", ["full", "read-only"])
-def test_full_or_read_only_database_nothing_half_written(kind: str, tmp_path: Path) -> None:
+def test_full_or_read_only_database_nothing_half_written(kind: str, tmp_path: Path, seeded: Seeding) -> None:
     with FaultServer() as server:
-        setup, site = _seeded(tmp_path, server)
+        setup, site = seeded(tmp_path, server)
         before = _snapshot(setup.db_path)
         _full_crawl(setup, site) if kind == "full" else _read_only_crawl(setup, site)
     after = _snapshot(setup.db_path)
@@ -254,13 +278,14 @@ def test_full_or_read_only_database_nothing_half_written(kind: str, tmp_path: Pa
     else:
         # The limit bit (not all five fitted); whatever fitted is whole; nothing was lost from before.
         assert set(before[0]) <= set(after[0]) and len(after[0]) < 5
-        assert "full" in (tmp_path / "full-1.log").read_text(encoding="utf-8")
+        assert "full" in (tmp_path / "full-0.log").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("kind", ["full", "read-only"])
-def test_full_or_read_only_database_fails_the_crawl_with_one_line(kind: str, tmp_path: Path) -> None:
+def test_full_or_read_only_database_fails_the_crawl_with_one_line(kind: str, tmp_path: Path,
+                                                                   seeded: Seeding) -> None:
     with FaultServer() as server:
-        setup, site = _seeded(tmp_path, server)
+        setup, site = seeded(tmp_path, server)
         before = runs(setup.db_path)
         server.clear_log()
         code, stderr, stdout = (_full_crawl if kind == "full" else _read_only_crawl)(setup, site)
@@ -290,9 +315,9 @@ def _watch_args(setup: CrawlSetup, site: Liputan6Site, db_url: str) -> list[str]
             "--route", site.route(), *settings_args(FAST_SETTINGS)]
 
 
-def test_watch_refuses_a_read_only_database_at_start(tmp_path: Path) -> None:
+def test_watch_refuses_a_read_only_database_at_start(tmp_path: Path, seeded: Seeding) -> None:
     with FaultServer() as server:
-        setup, site = _seeded(tmp_path, server)
+        setup, site = seeded(tmp_path, server)
         before = _snapshot(setup.db_path)
         server.clear_log()
         done = finish(setup.start(_watch_args(setup, site, f"sqlite:///file:{setup.db_path}?mode=ro&uri=true")))
@@ -305,11 +330,11 @@ def test_watch_refuses_a_read_only_database_at_start(tmp_path: Path) -> None:
     assert _snapshot(setup.db_path) == before
 
 
-def test_watch_cycle_on_a_full_database_fails_with_one_line(tmp_path: Path) -> None:
+def test_watch_cycle_on_a_full_database_fails_with_one_line(tmp_path: Path, seeded: Seeding) -> None:
     """The database fills up during a `watch --once` cycle: the cycle is reported failed, naming the problem,
     the command exits 1, nothing is half-written."""
     with FaultServer() as server:
-        setup, site = _seeded(tmp_path, server)
+        setup, site = seeded(tmp_path, server)
         pages = int(query(setup.db_path, "PRAGMA page_count")[0][0])
         done = finish(setup.start([str(pages), *_watch_args(setup, site, setup.db_url)],
                                   python=[sys.executable, "-c", FULL_CRAWL]))

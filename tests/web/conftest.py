@@ -3,7 +3,6 @@ step of the replay timeline), and the dashboard served by uvicorn on a loopback 
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -20,12 +19,11 @@ TOPIC = "kazakhstan-unrest"
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
     """A SQLite URL of the database `make demo` leaves behind, built once for the whole test session (the
-    pytest-xdist workers share it through a lock: the demo takes a minute on a loaded machine)."""
+    pytest-xdist workers share it through a lock: the demo takes a minute on a loaded machine). It is a copy
+    of what the session's one demo run (the demo_run fixture, tests/conftest.py) left in data/demo/."""
     from filelock import FileLock
-
-    from crawler.demo.driver import run_demo
 
     shared = tmp_path_factory.getbasetemp().parent
     # The cache outlives a session: its name says what built it (schema head, demo content, linking
@@ -34,13 +32,12 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = base / "data" / "demo" / "newswatch.db"
     with FileLock(str(shared / "web-demo.lock")):
         if not (base / "done").exists():
+            run = request.getfixturevalue("demo_run")
+            assert run.returncode == 0, run.stderr[-3000:]
+            shutil.rmtree(base / "data", ignore_errors=True)
             base.mkdir(exist_ok=True)
-            cwd = Path.cwd()
-            os.chdir(base)  # the demo writes data/demo/ under the working directory, as `make demo` does
-            try:
-                assert run_demo(base, echo=False) == 0
-            finally:
-                os.chdir(cwd)
+            # The demo process has exited: its data/demo/ (the database, a WAL if one was left) is at rest.
+            shutil.copytree(run.base / "data", base / "data")
             (base / "done").touch()
     return f"sqlite:///{db}"
 
