@@ -36,6 +36,8 @@ What else was measured, in the same replay (overall F1, speed):
   leave: 0.9401 at 0.68x;
 - the witnesses' votes weighted 0.5x or 1.5x: 0.9397, 0.9395; only candidates, not witnesses, allowed to
   confirm a winner: 0.9370; density kept whenever it and trafilatura agree to 0.9 (no vote of two): 0.9376;
+- the order of the later candidates: the precision mode before readability, 0.9380; readability before
+  trafilatura, 0.9372; no precision mode, 0.9354 and a bad page on wcxb;
 - blocks keeping its largest run rather than the first large one: 0.9376 (1.52x) instead of 0.9399;
 - SETTLED 0.85 / 0.95 instead of 0.9: 0.9365 / 0.9382 (1.68x / 1.38x); the peak at 0.9 rests on a few pages
   (about five pages change between 0.88 and 0.92), so read the third decimal as noise;
