@@ -19,8 +19,9 @@ Extractors, each given the same decoded HTML and the dataset's URL (or none):
 
 Scoring is the dev set's own scorer (`score.py`, imported from the dev set, never copied): word 4-gram
 shingles, per-page precision and recall averaged per dataset, F1 of the averages. Speed is pages per second
-of each extractor over the same pages in this run (parse included), by elapsed time and by CPU time (on a
-shared machine compare the ratios, and prefer the CPU ones: the elapsed ones move with the others' load).
+of each extractor over the same pages in this run (parse included), by elapsed time and by CPU time, the
+extractors taking turns page by page so that a shared machine's load falls on all alike (compare the ratios,
+not the absolute figures).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ SHARED = Path(os.environ.get("NEWSWATCH_SHARED", REPO.parent / "shared"))
 DEVSET = SHARED / "devsets" / "generic"
 
 Extractor = Callable[[str | None, str], str]
+# Pages each extractor sees before the timed run (lazy imports happen on the pages that need them).
+WARM_UP = 10
 
 
 def ours(url: str | None, html: str) -> str:
@@ -123,23 +126,28 @@ def load_pages(limit: int | None) -> list[tuple[dict, str]]:
     return pages
 
 
-def run(name: str, extract: Extractor, pages: list[tuple[dict, str]]
-        ) -> tuple[dict[str, str], float, float, int]:
-    """Predictions by page id, pages per second (elapsed and CPU time), and how many pages raised (scored as
-    empty). The CPU figure is the one to compare on a shared machine: other work slows the elapsed time of
-    whichever extractor runs while it does, not the CPU time each one uses."""
-    out: dict[str, str] = {}
-    failures = 0
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for row, html in pages:
-        try:
-            out[row["id"]] = extract(row.get("url"), html)
-        except Exception:  # a crash on one page scores it empty; the run goes on
-            out[row["id"]] = ""
-            failures += 1
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    return (out, len(pages) / elapsed if elapsed else float("inf"), len(pages) / cpu if cpu else float("inf"),
-            failures)
+def run(names: list[str], pages: list[tuple[dict, str]]
+        ) -> tuple[dict[str, dict[str, str]], dict[str, float], dict[str, float], dict[str, int]]:
+    """Every extractor on every page, page by page and in turn (the order rotating from page to page), so
+    that the load of a shared machine falls on all of them alike. Per extractor: predictions by page id,
+    pages per second by elapsed time and by CPU time, and how many pages raised (scored as empty)."""
+    out: dict[str, dict[str, str]] = {name: {} for name in names}
+    elapsed = dict.fromkeys(names, 0.0)
+    cpu = dict.fromkeys(names, 0.0)
+    failures = dict.fromkeys(names, 0)
+    for i, (row, html) in enumerate(pages):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            try:
+                out[name][row["id"]] = EXTRACTORS[name](row.get("url"), html)
+            except Exception:  # a crash on one page scores it empty; the run goes on
+                out[name][row["id"]] = ""
+                failures[name] += 1
+            elapsed[name] += time.perf_counter() - started
+            cpu[name] += time.process_time() - cpu_started
+    pps = {n: len(pages) / elapsed[n] if elapsed[n] else float("inf") for n in names}
+    cpu_pps = {n: len(pages) / cpu[n] if cpu[n] else float("inf") for n in names}
+    return out, pps, cpu_pps, failures
 
 
 def score(scorer: ModuleType, pages: list[tuple[dict, str]], predictions: dict[str, str]
@@ -187,21 +195,21 @@ def main() -> int:
         return 2
     scorer = load_scorer()
     pages = load_pages(args.limit)
-    for _ in range(min(3, len(pages))):  # warm-up: imports and model loads are not pages/s
+    for row, html in pages[:WARM_UP]:  # imports, model loads and first-call caches are not pages/s
         for name in names:
-            EXTRACTORS[name](pages[0][0].get("url"), pages[0][1])
+            try:
+                EXTRACTORS[name](row.get("url"), html)
+            except Exception:  # a page that raises is counted in the timed run
+                continue
     results: dict[str, dict[str, tuple[float, float, float]]] = {}
-    speed: dict[str, float] = {}
-    cpu_speed: dict[str, float] = {}
     by_page: dict[str, dict[str, float]] = defaultdict(dict)
+    predictions, speed, cpu_speed, failures = run(names, pages)
     for name in names:
-        predictions, pps, cpu_pps, failures = run(name, EXTRACTORS[name], pages)
-        results[name], rows = score(scorer, pages, predictions)
-        speed[name], cpu_speed[name] = pps, cpu_pps
+        results[name], rows = score(scorer, pages, predictions[name])
         for row in rows:
             by_page[row["id"]][name] = row["f1"]
-        print(f"{name}: {pps:.1f} pages/s ({cpu_pps:.1f} per CPU second), {failures} page(s) raised",
-              file=sys.stderr)
+        print(f"{name}: {speed[name]:.1f} pages/s ({cpu_speed[name]:.1f} per CPU second), "
+              f"{failures[name]} page(s) raised", file=sys.stderr)
     datasets = list(next(iter(results.values())))
     width = max(22, max(len(n) for n in names) + 2)
     print(f"{len(pages)} pages ({sum(isinstance(t.get('body'), str) for t, _ in pages)} with a full body); "
@@ -210,6 +218,7 @@ def main() -> int:
     for dataset in datasets:
         cells = [f"{f1:.3f} ({p:.2f}/{r:.2f})" for p, r, f1 in (results[n][dataset] for n in names)]
         print(f"{dataset:<24}" + "".join(f"{cell:>{width}}" for cell in cells))
+    print(f"{'overall F1, 4 places':<24}" + "".join(f"{results[n]['OVERALL'][2]:>{width}.4f}" for n in names))
     for label, figures in (("", speed), (" (CPU)", cpu_speed)):
         base = figures.get("trafilatura")
         print(f"{'pages/s' + label:<24}" + "".join(f"{figures[n]:>{width}.1f}" for n in names))

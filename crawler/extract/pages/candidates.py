@@ -24,13 +24,20 @@ speed relative to trafilatura's default mode on the same pages):
    each, the candidates so far vote, the witnesses voting too (mean agreement with the others): a winner
    that another candidate or a witness confirms (agrees with it to SETTLED, 0.9) stands. trafilatura runs on
    118 pages, readability on 44, the precision mode on 17.
-Replayed: 0.9399 overall at 1.57x trafilatura's CPU time (measured interleaved page by page: 1.32x; the
-replay leaves out cleaning and title handling), against 0.9349 at 0.82x replayed (0.78x measured) for the
-previous order (density, the markup witness at 0.95, trafilatura at 0.95, readability, precision at 0.8).
+Replayed: 0.9399 overall at 1.57x trafilatura's CPU time (the replay leaves out cleaning, title handling and
+the cost of switching between libraries; bench/devset.py, extractors taking turns page by page, measures
+1.22-1.29x), against 0.9349 at 0.82x replayed (0.72x measured) for the previous order (density, the markup
+witness at 0.95, trafilatura at 0.95, readability, precision at 0.8).
 What else was measured, in the same replay (overall F1, speed):
-- blocks as a witness only, at 0.95, the old order after it: 0.9371, 1.06x (landed first); at 0.9, 0.9356;
-  blocks as a candidate that can win, or as a voter with every candidate computed: 0.9344 and 0.9401 at
-  0.68x (all four candidates on every page the witnesses leave);
+- blocks as a witness only, at 0.95, the previous order after it: 0.9371, 1.06x (landed first); at 0.9,
+  0.9356;
+- blocks as a candidate that can win, in this order: 0.9390, and one page below 0.5 where trafilatura is
+  above 0.9 (wcxb falls to 0.947); as a voter with every candidate computed on the pages the witnesses
+  leave: 0.9401 at 0.68x;
+- the witnesses' votes weighted 0.5x or 1.5x: 0.9397, 0.9395; only candidates, not witnesses, allowed to
+  confirm a winner: 0.9370; density kept whenever it and trafilatura agree to 0.9 (no vote of two): 0.9376;
+- the order of the later candidates: the precision mode before readability, 0.9380; readability before
+  trafilatura, 0.9372; no precision mode, 0.9354 and a bad page on wcxb;
 - blocks keeping its largest run rather than the first large one: 0.9376 (1.52x) instead of 0.9399;
 - SETTLED 0.85 / 0.95 instead of 0.9: 0.9365 / 0.9382 (1.68x / 1.38x); the peak at 0.9 rests on a few pages
   (about five pages change between 0.88 and 0.92), so read the third decimal as noise;
