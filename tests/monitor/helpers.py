@@ -63,12 +63,13 @@ def write_config(directory: Path, *, routes: Mapping[str, str], smtp_port: int,
                  bbc_feeds: Sequence[str] = ("https://feeds.bbci.co.uk/news/world/rss.xml",),
                  liputan6: bool = False, topics: str = KAZAKHSTAN_ONLY, crawl_timeout: int = 60,
                  smtp_timeout: float = 3.0, interval_minutes: int = 15, extra: str = "",
-                 storage_url: str | None = None) -> Path:
+                 storage_url: str | None = None, download_timeout: float = 10.0) -> Path:
     """A config file for a watch test, and the SQLite database beside it (see `db_url`), or the database
     `storage_url` names (the db_url fixture's PostgreSQL one)."""
     lines = [
         "[storage]", f"url = {_toml(storage_url or 'sqlite:///' + str(directory / 'watch.db'))}",
-        "[crawl]", "download_delay = 0.0", "autothrottle = false", "timeout = 10.0", "retry_times = 0",
+        "[crawl]", "download_delay = 0.0", "autothrottle = false", f"timeout = {download_timeout}",
+        "retry_times = 0",
         "[routes]", *[f"{_toml(host)} = {_toml(base)}" for host, base in routes.items()],
         "[schedule]", f"interval_minutes = {interval_minutes}", "jitter_seconds = 0",
         "[sources.liputan6]", f"enabled = {_toml(liputan6)}",

@@ -45,6 +45,12 @@ def _announced(smtp: LoopbackSmtpServer, title: str) -> int:
 
 TITLES = ("Kazakhstan fuel protests spread to Almaty", "Tokayev declares a state of emergency in Kazakhstan")
 
+# For the crawls that hang: the crawl timeout the tests wait out, short but long enough for the crawl to start
+# and record its run. A stopped crawl still waits for its request in flight (Scrapy closes gracefully), so the
+# request's own timeout (crawl.timeout, 10 s otherwise) bounds the cycle too; it must be the longer of two,
+# or the request would fail first and the crawl finish instead of timing out.
+HANGING = {"crawl_timeout": 4, "download_timeout": 5.0}
+
 
 def test_smtp_down_for_two_cycles_then_up(loopback_server: LoopbackServer, smtp_server: LoopbackSmtpServer,
                                           tmp_path: Path) -> None:
@@ -80,8 +86,7 @@ def test_a_crawl_that_hangs_is_stopped_and_recorded_as_failed(loopback_server: L
                                                               tmp_path: Path) -> None:
     site = _site(loopback_server)
     site.delays["feed"] = 60.0  # the feed never answers within the crawl's time
-    # A short timeout (the cycle waits all of it); long enough for the crawl to start and record its run.
-    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, crawl_timeout=4)
+    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, **HANGING)
 
     started = time.monotonic()
     hung = watch_once(config, "--source", "bbc")
@@ -106,7 +111,7 @@ def test_daemon_times_out_a_hanging_crawl_and_keeps_running(loopback_server: Loo
                                                              tmp_path: Path) -> None:
     site = _site(loopback_server)
     site.delays["c2bbbbbbbbbo"] = 60.0
-    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, crawl_timeout=4)
+    config = write_config(tmp_path, routes=site.routes(), smtp_port=smtp_server.port, **HANGING)
     daemon = Daemon(config).start()
     try:
         daemon.wait_for("cycle 1: bbc timeout", timeout=60)
