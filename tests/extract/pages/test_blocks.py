@@ -13,16 +13,9 @@ from crawler.extract.pages import blocks
 from crawler.extract.pages.base import html_tree
 from crawler.extract.pages.candidates import agreement, shingles
 from tests.conftest import shared_path
+from tests.extract.pages.samples import STORY, TRENDING
 
-STORY = [
-    "Thousands gathered in the main square of Almaty on Tuesday, as protests over fuel prices spread west.",
-    "Officials said the price cap on liquefied gas would be restored for the next six months, for now.",
-    "Internet access was cut across the country late on Wednesday, according to the monitoring group.",
-    "By Thursday, the government had resigned, and the president had declared a state of emergency.",
-]
 MENU = "".join(f"<li><a href='/s/{i}'>Section {i}</a></li>" for i in range(12))
-TRENDING = "".join(f"<li><a href='/t/{i}'>A trending headline about something else, number {i}</a></li>"
-                   for i in range(6))
 
 
 def _page(body: str) -> str:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from crawler.extract.pages import density
 from crawler.extract.pages.base import html_tree
+from tests.extract.pages.samples import STORY, TRENDING
 
-STORY = [
-    "Thousands gathered in the main square of Almaty on Tuesday, as protests over fuel prices spread west.",
-    "Officials said the price cap on liquefied gas would be restored for the next six months, for now.",
-    "Internet access was cut across the country late on Wednesday, according to the monitoring group.",
-    "By Thursday, the government had resigned, and the president had declared a state of emergency.",
-]
 MENU = "".join(f"<li><a href='/s/{i}'>Section number {i} of the site</a></li>" for i in range(12))
-TRENDING = "".join(f"<li><a href='/t/{i}'>A trending headline about something else, number {i}</a></li>"
-                   for i in range(6))
 
 
 def _page(body: str) -> str:
