@@ -277,7 +277,6 @@ class _Worker:
     outbox: bytearray = field(default_factory=bytearray)
     inbox: bytearray = field(default_factory=bytearray)
     jobs: dict[int, _Job] = field(default_factory=dict)  # in flight, oldest first: the first one is parsing
-    writing: bool = False
     timer: asyncio.TimerHandle | None = None  # PAGE_TIMEOUT of the page it is parsing
 
 
@@ -414,7 +413,6 @@ class ParsePool:
             return
         if written < len(frame):
             worker.outbox += memoryview(frame)[written:]
-            worker.writing = True
             worker.generation.loop.add_writer(worker.send_fd, self._writable, worker)
 
     def _writable(self, worker: _Worker) -> None:
@@ -426,7 +424,6 @@ class ParsePool:
             written = len(worker.outbox)
         del worker.outbox[:written]
         if not worker.outbox:
-            worker.writing = False
             worker.generation.loop.remove_writer(worker.send_fd)
 
     def _readable(self, worker: _Worker) -> None:
@@ -614,7 +611,7 @@ class ParsePool:
         loop = worker.generation.loop
         if not loop.is_closed():
             loop.remove_reader(worker.recv_fd)
-            if worker.writing:
+            if worker.outbox:  # a writer is registered while bytes wait
                 loop.remove_writer(worker.send_fd)
         for fd in (worker.send_fd, worker.recv_fd):
             with contextlib.suppress(OSError):
