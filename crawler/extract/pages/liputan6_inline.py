@@ -22,7 +22,7 @@ from typing import Any
 _KEY_ASSIGNMENT = re.compile(r"window\.(?:kmklabs|kly)\.(?P<key>[A-Za-z_]\w*)\s*=(?!=)\s*")
 # `window.kly = {...}`: the whole object at once (an object literal, not `{}` followed by key assignments).
 _OBJECT_ASSIGNMENT = re.compile(r"window\.(?:kmklabs|kly)\s*=(?!=)\s*(?=\{)")
-_PREFIX = "window.k"  # where either pattern can start
+_PREFIX = re.compile(r"window\.k")  # where either pattern can start
 _QUOTED = re.compile(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)\"""")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _DECODER = json.JSONDecoder()
@@ -53,14 +53,12 @@ def _value_at(text: str, pos: int) -> tuple[bool, Any]:
 
 
 def _starts(html: str) -> list[int]:
-    """Where `window.k` occurs: the only places either pattern above can match. str.find jumps between them;
-    the regular expression engine would step through a 300 KB page character by character, once a pattern."""
-    starts = []
-    pos = html.find(_PREFIX)
-    while pos != -1:
-        starts.append(pos)
-        pos = html.find(_PREFIX, pos + 1)
-    return starts
+    """Where `window.k` occurs: the only places either pattern above can match. One scan of the page for a
+    literal (the engine jumps between its occurrences), instead of each pattern stepping through a 300 KB
+    page character by character. Not a loop of str.find: restarting it at every occurrence cost a fifth
+    more on the bench pages. Occurrences cannot overlap (no suffix of `window.k` starts it), so the
+    non-overlapping matches are all of them."""
+    return [match.start() for match in _PREFIX.finditer(html)]
 
 
 def _matches(pattern: re.Pattern[str], html: str, starts: list[int]) -> Iterator[re.Match[str]]:
