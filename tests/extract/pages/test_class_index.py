@@ -3,8 +3,9 @@
 `ClassIndex` (extract/pages/base.py) stands in for `//TAG[contains(concat(" ", normalize-space(@class), " "),
 " NAME ")]` searches; the Liputan6 parser's lead-image and tag lookups combine it for `//A//B` searches; the
 base page reads <meta> and canonical links from one pass; the inline-data reader finds assignments with
-str.find; the cleaner checks `decomposed` without bs4's subtree search. Each is compared here with the
-original XPath or library call, on every recorded page and on generated bench pages.
+one regex scan; `SimpleSelectors` match the container selectors in Python instead of cssselect's XPath; the
+cleaner checks `decomposed` without bs4's subtree search. Each is compared here with the original XPath or
+library call, on every recorded page and on generated bench pages.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from cssselect import GenericTranslator
 from lxml import html as lxml_html
 
 from bench.sitegen import BenchSite, joined
 from crawler.extract.cleaning.cleaner import _decomposed_check
 from crawler.extract.decoding import decode_html
 from crawler.extract.pages import liputan6
-from crawler.extract.pages.base import ArticlePage, ClassIndex, class_tokens, html_tree
+from crawler.extract.pages.base import ArticlePage, ClassIndex, SimpleSelectors, class_tokens, html_tree
 from crawler.extract.pages.liputan6_inline import _KEY_ASSIGNMENT, _OBJECT_ASSIGNMENT, _matches, _starts
 from crawler.extract.urls import host_of
 from tests.conftest import shared_path
@@ -226,3 +228,38 @@ def test_decomposed_check_agrees_with_bs4(decoy: bool) -> None:
     assert check(tags[0]) and check(tags[1]) and not check(tags[3])
     assert check(tags[2]) is decoy
 
+
+
+# The Liputan6 container selectors, and selectors exercising every part SimpleSelectors supports.
+CSS_LISTS = [
+    liputan6.FURNITURE_SELECTOR, liputan6.MEDIA_SELECTOR + ", .article-video-gallery--item",
+    liputan6.IMAGE_BLOCK_SELECTOR, liputan6.SECTION_SELECTOR, liputan6.SECTION_TITLE_SELECTOR,
+    "div.a.b, [id], [data-x=''], p#x, a[href^='http'], span[title*=''], *[class^='read'], img[src*='.jpg']",
+    "li.menu__item, a[rel=nofollow], [id*='ad'], h2, figure.x[data-y]",
+]
+
+
+def test_simple_selectors_select_what_their_xpath_selects(pages: list[tuple[str, str]]) -> None:
+    translator = GenericTranslator()
+    compiled = [(SimpleSelectors(css), translator.css_to_xpath(css, prefix="descendant-or-self::"))
+                for css in CSS_LISTS]
+    found = 0
+    for name, html in pages:
+        tree = html_tree(html)
+        for root in [tree, *tree.iter("div", "article", "section", "main", "body")][:300]:
+            for select, xpath in compiled:
+                expected = root.xpath(xpath)
+                assert select(root) == expected, f"{name}: {xpath[:80]}"
+                found += len(expected)
+    assert found > 1000
+    tricky = html_tree('<div class="x\ty" id="ad-1" data-x=""><p id="x" class="a\u00a0b">1</p>'
+                       '<div class="b a"><a href="https://e">2</a><span title="t">3</span></div></div>')
+    for select, xpath in compiled:
+        assert select(tricky) == tricky.xpath(xpath)
+
+
+@pytest.mark.parametrize("css", ["div p", "a:hover", "p > b", "[x~='y']", "*", "a, *:first-child",
+                                 "p::before"])
+def test_simple_selectors_refuse_what_they_cannot_test(css: str) -> None:
+    with pytest.raises(ValueError):
+        SimpleSelectors(css)
