@@ -175,3 +175,29 @@ def test_a_confirmed_vote_of_three_skips_the_fourth() -> None:
     assert choice.winner is not None and choice.winner.name == "density"
     assert len(choice.candidates) == 3
     assert f"readability confirms it (1.00 >= {SETTLED})" in choice.reason
+
+
+def test_a_fragment_two_extractors_share_does_not_outvote_the_confirmed_article() -> None:
+    # Two extractors stop after the first paragraph and agree with each other perfectly; the preferred
+    # candidate has the whole article, and the fourth opinion confirms it: the article wins, not the piece.
+    article = STORY + [
+        "Shops in the city centre were looted overnight, and the airport was closed to all flights.",
+        "The security council asked allied states for troops, and the first of them landed on Thursday.",
+        "Rights groups counted thousands detained across the country by the end of the first week.",
+        "Banks reopened on Monday, with queues at cash machines stretching around several blocks.",
+        "The new cabinet promised to hold fuel prices down and to review the energy market reforms.",
+        "Foreign ministers in the region called for calm, and several airlines suspended their routes.",
+    ]
+    # A witness that read a little more than the piece tips the vote towards the piece, as on the real page
+    # this rule was written for.
+    witnesses = [("blocks", lambda: article[:3])]
+    choice = choose(("density", lambda: article), ("trafilatura", lambda: article[:2]),
+                    ("readability", lambda: article[:2]), ("trafilatura-precision", lambda: list(article)),
+                    witnesses=witnesses)
+    assert choice.winner is not None and choice.winner.name == "density"
+    assert "is a fragment of density's, which trafilatura-precision confirms" in choice.reason
+    # Without the confirmation the piece stays the vote's choice: the rule needs the article's own support.
+    unconfirmed = choose(("density", lambda: article), ("trafilatura", lambda: article[:2]),
+                         ("readability", lambda: article[:2]), ("trafilatura-precision", lambda: HEADLINES),
+                         witnesses=witnesses)
+    assert unconfirmed.winner is not None and unconfirmed.winner.name == "trafilatura"
