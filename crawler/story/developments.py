@@ -145,12 +145,13 @@ class Tokens:
     regular expression scan of the whole text per concept (which cost most of the linking time)."""
 
     def __init__(self, folded: str) -> None:
-        self.words = _WORD.findall(folded)
-        self.grams: set[str] = set()
-        for n in range(1, 5):
-            for i in range(len(self.words) - n + 1):
-                self.grams.add(" ".join(self.words[i:i + n]))
-        self.sorted_words = sorted(set(self.words))
+        words = self.words = _WORD.findall(folded)
+        # The 1- to 4-grams: zip over shifted word lists joins them in C (a loop of slices and set.add per
+        # gram took over a quarter of the time of an article's linking features). The shorter lists end it.
+        self.grams: set[str] = set(words)
+        for n in range(2, 5):
+            self.grams.update(map(" ".join, zip(*(words[i:] for i in range(n)), strict=False)))
+        self.sorted_words = sorted(set(words))
 
     def has_prefix(self, head: str, prefix: str) -> bool:
         """Whether `head` (words before, may be "") followed by a word starting with `prefix` occurs."""
