@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, case, func, select, update
+from sqlalchemy import Connection, Text, and_, bindparam, case, func, select, update
 
 from crawler.core.items import Article
 from crawler.core.times import utc_iso
@@ -52,25 +52,54 @@ def _shift(moment: str, hours: float) -> str:
     return utc_iso(parsed + timedelta(hours=hours))
 
 
+@lru_cache(maxsize=2)
+def _candidate_queries(with_topics: bool) -> tuple[Any, Any]:
+    """The two candidate SELECTs (before and after the article's time), built once per process: building
+    them per stored article cost more than running them. Parameters: pk, since, dated, until (and topics, a
+    list, when `with_topics`)."""
+    a, m = s.articles, s.development_articles
+    when = func.coalesce(a.c.published_utc, a.c.first_seen_at)
+    conditions = [a.c.id != bindparam("pk")]
+    if with_topics:
+        topic = s.article_topics.c.topic
+        conditions.append(a.c.id.in_(select(s.article_topics.c.article_pk)
+                                     .where(topic.in_(bindparam("topics", expanding=True)))))
+    columns = select(a.c.id, a.c.source, a.c.article_id, a.c.published_utc, m.c.development_id,
+                     m.c.features).join(m, m.c.article_pk == a.c.id)
+    dated = bindparam("dated", type_=Text)
+    before = columns.where(and_(*conditions, when >= bindparam("since", type_=Text), when <= dated)) \
+        .order_by(when.desc(), a.c.id.desc()).limit(CANDIDATE_LIMIT)
+    after = columns.where(and_(*conditions, when > dated, when <= bindparam("until", type_=Text))) \
+        .order_by(when, a.c.id).limit(CANDIDATE_LIMIT)
+    return before, after
+
+
 def candidates(conn: Connection, article_pk: int, dated: str, topics: Sequence[str],
                window_hours: float) -> list[LinkCandidate]:
     """Stored articles with a development, published within window_hours of `dated` and sharing a topic:
     the CANDIDATE_LIMIT nearest before it and as many after it (a busy story stays fast to link)."""
-    a, m = s.articles, s.development_articles
-    when = func.coalesce(a.c.published_utc, a.c.first_seen_at)
-    conditions = [a.c.id != article_pk]
+    before, after = _candidate_queries(bool(topics))
+    params: dict[str, Any] = {"pk": article_pk, "dated": dated, "since": _shift(dated, -window_hours),
+                              "until": _shift(dated, window_hours)}
     if topics:
-        conditions.append(a.c.id.in_(select(s.article_topics.c.article_pk)
-                                     .where(s.article_topics.c.topic.in_(list(topics)))))
-    columns = select(a.c.id, a.c.source, a.c.article_id, a.c.published_utc, m.c.development_id,
-                     m.c.features).join(m, m.c.article_pk == a.c.id)
-    before = columns.where(and_(*conditions, when >= _shift(dated, -window_hours), when <= dated)) \
-        .order_by(when.desc(), a.c.id.desc()).limit(CANDIDATE_LIMIT)
-    after = columns.where(and_(*conditions, when > dated, when <= _shift(dated, window_hours))) \
-        .order_by(when, a.c.id).limit(CANDIDATE_LIMIT)
-    rows = [*conn.execute(before).all(), *conn.execute(after).all()]
+        params["topics"] = list(topics)
+    rows = [*conn.execute(before, params).all(), *conn.execute(after, params).all()]
     return [LinkCandidate(r.id, r.development_id, r.source, r.article_id, r.published_utc,
                           _features(r.features or "{}")) for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _link_statements() -> tuple[Any, Any, Any]:
+    """A new development, a development's report times widened to an article's, a membership: built once
+    per process (per stored article, building them cost a tenth of its linking)."""
+    d = s.developments
+    first, last = d.c.first_reported_at, d.c.last_reported_at
+    dated = bindparam("b_dated", type_=Text)
+    widen = update(d).where(d.c.id == bindparam("b_development_id")).values(
+        first_reported_at=case((first.is_(None), dated), (first > dated, dated), else_=first),
+        last_reported_at=case((last.is_(None), dated), (last < dated, dated), else_=last),
+        updated_at=bindparam("b_now", type_=Text))
+    return d.insert(), widen, s.development_articles.insert()
 
 
 def link_article(conn: Connection, linker: Linker, article: Article, article_pk: int, dated: str,
@@ -78,21 +107,18 @@ def link_article(conn: Connection, linker: Linker, article: Article, article_pk:
     """Put a newly stored article into a development (joining one or starting one); returns its id."""
     features = linker.features(article, dated)
     decision = linker.decide(features, candidates(conn, article_pk, dated, topics, linker.window_hours))
-    d = s.developments
+    insert_development, widen, insert_member = _link_statements()
     if decision.development_id is None:
-        development_id = int(conn.execute(d.insert().values(
-            title=article.title, first_reported_at=dated, last_reported_at=dated, created_at=now,
-            updated_at=now)).inserted_primary_key[0])  # type: ignore[index]
+        development_id = int(conn.execute(insert_development, {
+            "title": article.title, "first_reported_at": dated, "last_reported_at": dated, "created_at": now,
+            "updated_at": now}).inserted_primary_key[0])  # type: ignore[index]
     else:
         development_id = decision.development_id
-        first, last = d.c.first_reported_at, d.c.last_reported_at
-        conn.execute(update(d).where(d.c.id == development_id).values(
-            first_reported_at=case((first.is_(None), dated), (first > dated, dated), else_=first),
-            last_reported_at=case((last.is_(None), dated), (last < dated, dated), else_=last),
-            updated_at=now))
-    conn.execute(s.development_articles.insert().values(
-        article_pk=article_pk, development_id=development_id, linked_pk=decision.linked_pk,
-        score=decision.score, signals=_dumps(decision.signals), features=_dumps(features), joined_at=now))
+        conn.execute(widen, {"b_development_id": development_id, "b_dated": dated, "b_now": now})
+    conn.execute(insert_member, {
+        "article_pk": article_pk, "development_id": development_id, "linked_pk": decision.linked_pk,
+        "score": decision.score, "signals": _dumps(decision.signals), "features": _dumps(features),
+        "joined_at": now})
     return development_id, decision
 
 
@@ -103,16 +129,25 @@ def refresh_features(conn: Connection, linker: Linker, article: Article, article
                  .values(features=_dumps(linker.features(article, dated))))
 
 
+@lru_cache(maxsize=1)
+def _coverage_queries() -> tuple[Any, Any]:
+    """coverage()'s two SELECTs, built once per process. Parameters: development_id, pk."""
+    a, m = s.articles, s.development_articles
+    others = (select(a.c.id, a.c.source, a.c.article_id, a.c.title, a.c.url, a.c.language,
+                     func.coalesce(a.c.published_utc, a.c.first_seen_at).label("dated"))
+              .join(m, m.c.article_pk == a.c.id)
+              .where(m.c.development_id == bindparam("development_id"), a.c.id != bindparam("pk"))
+              .order_by("dated", a.c.id).limit(20))
+    linked = select(m.c.linked_pk).where(m.c.article_pk == bindparam("pk"))
+    return others, linked
+
+
 def coverage(conn: Connection, development_id: int, article_pk: int) -> dict[str, Any]:
     """What an alert says about an article's development: the other articles in it, earliest first, and
     whether this article started it (a subscriber of one alert per development hears of that one)."""
-    a, m = s.articles, s.development_articles
-    rows = conn.execute(
-        select(a.c.id, a.c.source, a.c.article_id, a.c.title, a.c.url, a.c.language,
-               func.coalesce(a.c.published_utc, a.c.first_seen_at).label("dated"))
-        .join(m, m.c.article_pk == a.c.id).where(m.c.development_id == development_id, a.c.id != article_pk)
-        .order_by("dated", a.c.id).limit(20)).all()
-    linked = conn.scalar(select(m.c.linked_pk).where(m.c.article_pk == article_pk))
+    others, linked_query = _coverage_queries()
+    rows = conn.execute(others, {"development_id": development_id, "pk": article_pk}).all()
+    linked = conn.scalar(linked_query, {"pk": article_pk})
     return {"id": development_id, "started": linked is None, "others": [
         {"source": r.source, "article_id": r.article_id, "title": r.title, "url": r.url,
          "language": r.language, "published_utc": r.dated} for r in rows]}
