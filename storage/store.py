@@ -59,6 +59,10 @@ Classify = Callable[[PreviousVersion | None, Article], Change]
 VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
 SEEN_STATUSES = ("irrelevant", "deleted", "failed")
 _VERSION_INSERT = s.article_versions.insert()  # built once: the values come as parameters
+# Built once too (per article, building a statement costs more than running it): the earlier verdict on a
+# page that is stored now. Parameters: b_source, b_article_id.
+_SEEN_DELETE = delete(s.seen).where(s.seen.c.source == bindparam("b_source"),
+                                    s.seen.c.article_id == bindparam("b_article_id"))
 
 
 to_utc_text = utc_text  # an ISO 8601 timestamp with any offset as UTC text (the pipelines' name for it)
@@ -173,6 +177,7 @@ class Store(Database):
         self._upserts: dict[tuple[tuple[str, ...], bool], Any] = {}
         self._event_insert: Any = None
         self._lock_stmt: Any = None
+        self._previous: dict[bool, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -220,7 +225,6 @@ class Store(Database):
         future = published_utc is None and to_utc_text(article.published_at) is not None
         body_hash = version_hash(article.title, article.body) if version_hash else content_hash(article.body)
         topics = topics_of(matches)
-        a = s.articles
         with self._write() as conn:
             # The statements of this transaction are kept to what each case needs (it runs once per stored
             # article): a new article costs the SELECT, the upsert (RETURNING its id), its topics, the
@@ -233,15 +237,8 @@ class Store(Database):
                 # read the first one's row.
                 conn.execute(self._article_lock(), {"source": article.source,
                                                     "article_id": article.article_id})
-            columns = [a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches]
-            if linker is None:
-                query = select(*columns).with_for_update()
-            else:  # whether the article already has a development, in the same statement
-                m = s.development_articles
-                query = (select(*columns, m.c.development_id)
-                         .select_from(a.outerjoin(m, m.c.article_pk == a.c.id)).with_for_update(of=a))
-            row = conn.execute(
-                query.where(a.c.source == article.source, a.c.article_id == article.article_id)).first()
+            row = conn.execute(self._previous_query(linker is not None),
+                               {"b_source": article.source, "b_article_id": article.article_id}).first()
             previous = (PreviousVersion(row.version_no, row.title, row.body, row.body_hash)
                         if row is not None else None)
             change = classify(previous, article)
@@ -284,8 +281,7 @@ class Store(Database):
                     conn.execute(s.article_topics.insert(),
                                  [{"article_pk": article_pk, "topic": t} for t in topics])
             # Stored now: an earlier "irrelevant"/"failed" verdict no longer applies.
-            conn.execute(delete(s.seen).where(s.seen.c.source == article.source,
-                                              s.seen.c.article_id == article.article_id))
+            conn.execute(_SEEN_DELETE, {"b_source": article.source, "b_article_id": article.article_id})
 
             if status != "unchanged":
                 conn.execute(_VERSION_INSERT, {
@@ -311,6 +307,25 @@ class Store(Database):
                 event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change,
                                            development)
         return SaveResult(status=status, version_no=version_no, event_id=event_id)
+
+    def _previous_query(self, with_development: bool) -> Any:
+        """The stored row of an article (locked for the transaction), and with a linker whether it already
+        has a development, in the same statement; built once per store. Parameters: b_source,
+        b_article_id."""
+        stmt = self._previous.get(with_development)
+        if stmt is None:
+            a = s.articles
+            columns = [a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches]
+            if not with_development:
+                stmt = select(*columns).with_for_update()
+            else:
+                m = s.development_articles
+                stmt = (select(*columns, m.c.development_id)
+                        .select_from(a.outerjoin(m, m.c.article_pk == a.c.id)).with_for_update(of=a))
+            stmt = stmt.where(a.c.source == bindparam("b_source"),
+                              a.c.article_id == bindparam("b_article_id"))
+            self._previous[with_development] = stmt
+        return stmt
 
     def _article_lock(self) -> Any:
         if self._lock_stmt is None:
@@ -357,8 +372,6 @@ class Store(Database):
         if development is not None:
             payload["development"] = development
         e = s.events
-        key = (e.c.source == article.source, e.c.article_id == article.article_id, e.c.kind == kind,
-               e.c.version_no == version_no)
         if self._event_insert is None:
             insert: Any = self._insert(e)
             self._event_insert = (insert
@@ -370,7 +383,9 @@ class Store(Database):
             "source": article.source, "article_id": article.article_id, "kind": kind,
             "version_no": version_no, "created_at": now, "payload": _dumps(payload)}).scalar()
         if event_id is None:
-            event_id = conn.scalar(select(e.c.id).where(*key))
+            event_id = conn.scalar(select(e.c.id).where(
+                e.c.source == article.source, e.c.article_id == article.article_id, e.c.kind == kind,
+                e.c.version_no == version_no))
         assert event_id is not None  # inserted just above, or already there
         return int(event_id)
 
