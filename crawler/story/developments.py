@@ -77,6 +77,9 @@ _DATE_NUMERIC = re.compile(r"\((\d{1,2})/(\d{1,2})/(\d{4})\)")  # Liputan6's dat
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\w%]|[.,]\d)")
 _APPROX = re.compile(r"(?:nearly|almost|about|around|some|more than|over|at least|hampir|sekitar|lebih dari|"
                      r"kira-kira|nyaris|sedikitnya|setidaknya)\s*$")
+# A word starting in lower case: `(?<![\w-])[a-z][\w-]*`, with the look-behind after the first letter (it
+# checks the character before that letter all the same), so the engine can skip to the letters.
+_LOWER_WORD = re.compile(r"[a-z](?<![\w-][a-z])[\w-]*")
 _CAPITALISED = re.compile(r"[A-Z][\w'\u2019-]*[\w](?:\s+[A-Z][\w'\u2019-]*[\w])*")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"\u201c\u201d]\s*|\n)$")
 _CITE_BEFORE = (r"(?:dikutip dari|mengutip|dilansir(?: dari)?|melansir|seperti dilaporkan|dilaporkan|"
@@ -108,6 +111,16 @@ class _Entity:
     weight: float
     pattern: re.Pattern[str] | None  # over folded text
     acronyms: re.Pattern[str] | None  # short all-capital names ("US", "AS", "KNB"), case-sensitive
+    # Those names: a text holding none of them is not searched. The pattern opens with a look-behind, so the
+    # regex engine tries it at every position of the text: half the time of finding an article's names.
+    acronym_names: tuple[str, ...] = ()
+
+    def acronyms_in(self, text: str) -> bool:
+        if self.acronyms is None:
+            return False
+        if self.acronym_names and not any(name in text for name in self.acronym_names):
+            return False
+        return bool(self.acronyms.search(text))
 
 
 def _is_acronym(name: str) -> bool:
@@ -275,7 +288,8 @@ def load_lexicon() -> Lexicon:
 def build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
     entities = tuple(
         _Entity(key, str(spec.get("label", key)), float(spec.get("weight", 1.0)),
-                _names_pattern(spec["names"]), _acronyms_pattern(spec["names"]))
+                _names_pattern(spec["names"]), _acronyms_pattern(spec["names"]),
+                tuple(sorted({n for n in spec["names"] if _is_acronym(n)})))
         for key, spec in raw.get("entities", {}).items())
     suffixes = {"en": r"(?:e?s)?", "id": r"(?:nya|lah|pun)?"}
     concepts = tuple(
@@ -384,8 +398,8 @@ def _entities_in(lex: Lexicon, text: str, tokens: Tokens) -> list[tuple[str, str
                 i += 1
         else:
             i += 1
-    found.extend((e.key, e.label) for e in lex.entities if e.acronyms is not None and e.acronyms.search(text))
-    lower_words = set(re.findall(r"(?<![\w-])[a-z][\w-]*", text))
+    found.extend((e.key, e.label) for e in lex.entities if e.acronyms_in(text))
+    lower_words = set(_LOWER_WORD.findall(text))
     mid_sentence: set[str] = set()
     candidates: list[tuple[str, bool]] = []
     for match in _CAPITALISED.finditer(text):

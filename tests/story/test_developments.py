@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 from crawler.core.items import Article
-from crawler.story.developments import DevelopmentLinker, article_features, compare, explain
+from crawler.story.developments import (
+    _LOWER_WORD,
+    DevelopmentLinker,
+    article_features,
+    compare,
+    explain,
+    load_lexicon,
+)
 from storage.records import LinkCandidate
 
 
@@ -98,3 +108,18 @@ def test_articles_far_apart_in_time_are_never_linked() -> None:
                  "2022-01-20T06:00:00Z")
     score, _ = compare(article_features(LIPUTAN6_DETAINED), article_features(later))
     assert score == float("-inf")
+
+
+def test_lower_word_pattern_finds_what_the_look_behind_first_form_finds() -> None:
+    original = re.compile(r"(?<![\w-])[a-z][\w-]*")
+    rng = random.Random(7)
+    texts = ["", "a", "-abc x", "xabc", "Ab cd", "é a", "1a b", "a-b-c", "_a b", "  a\nb-c", "aB cD"]
+    texts += ["".join(rng.choice("aAz -_1é\n'.Z") for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    for text in texts:
+        assert _LOWER_WORD.findall(text) == original.findall(text), text
+
+
+def test_an_entity_without_its_acronyms_in_the_text_is_not_searched_for_them() -> None:
+    entity = next(e for e in load_lexicon().entities if "CSTO" in e.acronym_names)
+    assert entity.acronyms_in("Pasukan CSTO tiba") and not entity.acronyms_in("Pasukan CSTOX tiba")
+    assert not entity.acronyms_in("no capital names here")
