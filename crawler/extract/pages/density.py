@@ -73,6 +73,10 @@ MIN_BLOCK_CHARS = 25
 _NOT_PROSE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f¤¦¨ª¬\xad¯±²³´µ¶¸¹º¼½¾¿×÷^`{}~<>\\\\]")
 MAX_NOT_PROSE = 0.1
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# The class/id patterns without re.I, for ASCII text lowered first: four times faster (case-insensitive
+# literals lose the regex engine's quick first-character test) and the same answer, since for ASCII text
+# re.I folds case exactly as str.lower() does (the special folds, Kelvin sign or long s, are not ASCII).
+_LOWERED = {pattern: re.compile(pattern.pattern) for pattern in (_UNLIKELY, _MAYBE, _POSITIVE, _NEGATIVE)}
 
 
 @dataclass
@@ -97,40 +101,47 @@ class Result:
     container: Any | None  # the winning element, for --explain and tests
 
 
-def _attr_words(el: Any) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
+def _finds(pattern: re.Pattern[str], value: str) -> bool:
+    """Whether `pattern` (one of the case-insensitive class/id patterns) is found in `value`."""
+    if value.isascii():
+        return _LOWERED[pattern].search(value.lower()) is not None
+    return pattern.search(value) is not None
 
 
-def _unlikely(el: Any, page_chars: int) -> bool:
-    if el.tag in _FURNITURE:
-        return len(el.text_content()) < page_chars / 2
-    words = _attr_words(el)
-    if len(words) <= 1 or _UNLIKELY.search(words) is None or _MAYBE.search(words) is not None:
-        return False
-    # A wrapper holding most of the page is no sidebar, whatever its class says ("no-sidebars" on <body>'s
-    # first div, an unclosed <header> around everything): skipping it would skip the article.
-    return el.tag not in ("body", "article", "main") and len(el.text_content()) < page_chars / 2
+def _unlikely_words(words: str) -> bool:
+    """Whether an element's "class id" words name furniture; cached per page by `_blocks`."""
+    return len(words) > 1 and _finds(_UNLIKELY, words) and not _finds(_MAYBE, words)
 
 
-def _class_weight(el: Any) -> int:
-    weight = 0
-    for value in (el.get("class"), el.get("id")):
-        if value:
-            if _NEGATIVE.search(value):
-                weight -= 25
-            if _POSITIVE.search(value):
-                weight += 25
-    return weight
+def _value_weight(value: str) -> int:
+    """The weight one class or id value gives its element; cached per page by `extract`."""
+    return (-25 if _finds(_NEGATIVE, value) else 0) + (25 if _finds(_POSITIVE, value) else 0)
 
 
-def _has_block(el: Any) -> bool:
-    return next(el.iterdescendants(*_BLOCKISH), None) is not None
+def _block_holders(root: Any) -> set[Any]:
+    """The elements under `root` (and root's ancestors) that hold a paragraph-level or container element.
+
+    One pass over those elements, each climbing until it meets an ancestor already marked: O(n), where
+    asking each element in turn for such a descendant (iterdescendants) was O(n * depth)."""
+    holders: set[Any] = set()
+    for el in root.iter(*_BLOCKISH):
+        parent = el.getparent()
+        while parent is not None and parent not in holders:
+            holders.add(parent)
+            parent = parent.getparent()
+    return holders
+
+
+def _text_content(el: Any) -> str:
+    """el.text_content(), without its XPath evaluation for an element that has no children (most links and
+    paragraphs): its text is then all its text."""
+    return str(el.text_content()) if len(el) else el.text or ""
 
 
 def _text(el: Any) -> str:
     """The element's text, with a line break for each <br> (text_content() drops them)."""
-    if next(el.iter("br"), None) is None:
-        return str(el.text_content())
+    if not len(el) or next(el.iter("br"), None) is None:
+        return _text_content(el)
     parts: list[str] = []
 
     def add(node: Any) -> None:
@@ -148,15 +159,42 @@ def _text(el: Any) -> str:
 
 def _link_chars(el: Any) -> int:
     if el.tag == "a":
-        return len(el.text_content())
-    return sum(len(a.text_content()) for a in el.iter("a"))
+        return len(_text_content(el))
+    if not len(el):  # no descendants, so no links
+        return 0
+    return sum(len(_text_content(a)) for a in el.iter("a"))
 
 
-def _blocks(root: Any) -> list[Block]:
-    """The page's text blocks in document order (see the module docstring)."""
+def _blocks(root: Any) -> tuple[list[Block], dict[Any, tuple[int, int]]]:
+    """The page's text blocks in document order (see the module docstring), and for each element read
+    through (root and the containers below it) the range of `blocks` its subtree's blocks fill."""
     blocks: list[Block] = []
-    # The page's readable text, to tell a wrapper from a sidebar (scripts can hold 100 times the article).
-    page_chars = len(root.text_content()) - sum(len(el.text or "") for el in root.iter(*_SCRIPTS))
+    spans: dict[Any, tuple[int, int]] = {}
+    half_page: list[float] = []
+
+    def smaller_than_half_page(el: Any) -> bool:
+        # The page's readable text, to tell a wrapper from a sidebar (scripts can hold 100 times the
+        # article). Measured on first use: it costs a tenth of the extraction, and some pages never ask.
+        if not half_page:
+            scripts = sum(len(script.text or "") for script in root.iter(*_SCRIPTS))
+            page_chars = len(root.text_content()) - scripts
+            half_page.append(page_chars / 2)
+        return len(el.text_content()) < half_page[0]
+
+    holders = _block_holders(root)
+    # Pages repeat a few class values hundreds of times: one regex search per distinct (class, id).
+    unlikely_names: dict[tuple[str | None, str | None], bool] = {}
+
+    def unlikely(el: Any, tag: str) -> bool:
+        if tag in _FURNITURE:
+            return smaller_than_half_page(el)
+        names = (el.get("class"), el.get("id"))
+        hit = unlikely_names.get(names)
+        if hit is None:
+            hit = unlikely_names[names] = _unlikely_words(f"{names[0] or ''} {names[1] or ''}")
+        # A wrapper holding most of the page is no sidebar, whatever its class says ("no-sidebars" on
+        # <body>'s first div, an unclosed <header> around everything): skipping it would skip the article.
+        return hit and tag not in ("body", "article", "main") and smaller_than_half_page(el)
 
     def flush(owner: Any, run: list[str], links: int) -> None:
         text = "".join(run)
@@ -164,24 +202,25 @@ def _blocks(root: Any) -> list[Block]:
             blocks.append(Block(owner, text, links))
 
     def walk(el: Any) -> None:
+        first = len(blocks)
         run: list[str] = [el.text or ""]
         links = 0
         for child in el:
             tag = child.tag
-            skipped = tag in _SKIP or (tag not in _INLINE and _unlikely(child, page_chars))
-            if not isinstance(tag, str) or skipped:
+            # Comments and processing instructions (tag not a str) are skipped too, for their tails.
+            if not isinstance(tag, str) or tag in _SKIP or (tag not in _INLINE and unlikely(child, tag)):
                 run.append(child.tail or "")
                 continue
             if tag == "br":
                 run.append("\n")
-            elif tag in _INLINE and not _has_block(child):
+            elif tag in _INLINE and child not in holders:
                 text = _text(child)
                 run.append(text)
                 links += len(text) if tag == "a" else _link_chars(child)
             else:
                 flush(el, run, links)
                 run, links = [], 0
-                if tag in _LEAF and not _has_block(child):
+                if tag in _LEAF and child not in holders:
                     text = _text(child)
                     if text.strip():
                         blocks.append(Block(child, text, _link_chars(child)))
@@ -190,9 +229,42 @@ def _blocks(root: Any) -> list[Block]:
                 run.append("\n")
             run.append(child.tail or "")
         flush(el, run, links)
+        spans[el] = (first, len(blocks))
 
     walk(root)
-    return blocks
+    return blocks, spans
+
+
+def _totals(body: Any, blocks: list[Block], prose: list[bool], spans: dict[Any, tuple[int, int]]
+            ) -> tuple[dict[Any, int], dict[Any, int]]:
+    """Characters of prose text, and of it inside links, under each element that has any (the element's
+    own blocks and its descendants').
+
+    A walked element's blocks are one range of the list (`_blocks`), so prefix sums give its totals, where
+    adding every block to each of its ancestors cost blocks * depth dictionary updates."""
+    text_at, links_at = [0], [0]
+    text_sum = link_sum = 0
+    for block, is_prose in zip(blocks, prose, strict=True):
+        if is_prose:
+            text_sum += len(block.text.strip())
+            link_sum += block.links
+        text_at.append(text_sum)
+        links_at.append(link_sum)
+    text_len: dict[Any, int] = {}
+    link_len: dict[Any, int] = {}
+    for el, (first, end) in spans.items():
+        if text_at[end] > text_at[first]:  # each prose block has text, so no change means no prose
+            text_len[el] = text_at[end] - text_at[first]
+            link_len[el] = links_at[end] - links_at[first]
+    # Paragraphs read whole (never walked into) own exactly one block.
+    for block, is_prose in zip(blocks, prose, strict=True):
+        if is_prose and block.owner not in spans:
+            text_len[block.owner] = len(block.text.strip())
+            link_len[block.owner] = block.links
+    if body in text_len:
+        for el in body.iterancestors():
+            text_len[el], link_len[el] = text_len[body], link_len[body]
+    return text_len, link_len
 
 
 def extract(tree: Any) -> Result:
@@ -201,19 +273,25 @@ def extract(tree: Any) -> Result:
     body = root.find("body")
     if body is None:
         body = root
-    blocks = _blocks(body)
+    blocks, spans = _blocks(body)
+    prose = [block.prose for block in blocks]
+    # Totals per element, for link density (only text we read: skipped furniture does not count).
+    text_len, link_len = _totals(body, blocks, prose, spans)
+    blocks = [block for block, is_prose in zip(blocks, prose, strict=True) if is_prose]
     scores: dict[Any, float] = {}
-    text_len: dict[Any, int] = {}
-    link_len: dict[Any, int] = {}
-    blocks = [block for block in blocks if block.prose]
+    value_weights: dict[str, int] = {}  # one pair of regex searches per distinct class or id value
+
+    def class_weight(el: Any) -> int:
+        weight = 0
+        for value in (el.get("class"), el.get("id")):
+            if value:
+                if value not in value_weights:
+                    value_weights[value] = _value_weight(value)
+                weight += value_weights[value]
+        return weight
+
     for block in blocks:
         length = len(block.text.strip())
-        # Totals per ancestor, for link density (only text we read: skipped furniture does not count).
-        node = block.owner
-        while node is not None:
-            text_len[node] = text_len.get(node, 0) + length
-            link_len[node] = link_len.get(node, 0) + block.links
-            node = node.getparent()
         cjk = _CJK.search(block.text) is not None
         if length < (MIN_BLOCK_CHARS // 2 if cjk else MIN_BLOCK_CHARS):
             continue
@@ -224,7 +302,7 @@ def extract(tree: Any) -> Result:
             if el is None or not isinstance(el.tag, str):
                 break
             if el not in scores:
-                scores[el] = _TAG_WEIGHT.get(el.tag, 0) + _class_weight(el)
+                scores[el] = _TAG_WEIGHT.get(el.tag, 0) + class_weight(el)
             scores[el] += score / (1 + level)
     if not scores:
         return Result([], None)
@@ -271,18 +349,33 @@ def extract(tree: Any) -> Result:
                                                    re.search(r"\.( |$)", sibling.text_content())):
                     chosen.append(sibling)
     inside = set(chosen)
+    # Whether a block under an element counts (see below), memoized per element: blocks share ancestors.
+    verdicts: dict[Any, bool] = {}
+
+    def counts_under(node: Any) -> bool:
+        """Whether a block under `node` counts: `node` or an ancestor was chosen, and no element between
+        is a link-dense list."""
+        path, verdict = [], False
+        while node is not None:
+            known = verdicts.get(node)
+            if known is not None:
+                verdict = known
+                break
+            path.append(node)
+            if node in inside:
+                verdict = True
+                break
+            if text_len.get(node, 0) > 0 and density(node) > 0.5:
+                break
+            node = node.getparent()
+        for seen in path:
+            verdicts[seen] = verdict
+        return verdict
+
     lines: list[str] = []
     for block in blocks:
         # The block counts if it or an ancestor was chosen; a link-dense list between them drops it.
-        node, keep = block.owner, False
-        while node is not None:
-            if node in inside:
-                keep = True
-                break
-            if node is not block.owner and text_len.get(node, 0) > 0 and density(node) > 0.5:
-                break
-            node = node.getparent()
-        if not keep:
+        if block.owner not in inside and not counts_under(block.owner.getparent()):
             continue
         length = len(block.text.strip())
         if length and block.links / length > 0.5:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pytest
 
@@ -86,3 +87,10 @@ def test_real_pages_of_the_development_set(page_id: str, devset_truth: dict[str,
     raw = gzip.decompress(shared_path(f"devsets/generic/pages/{page_id}.html.gz").read_bytes())
     lines = blocks.extract(html_tree(decode_html(raw))).lines
     assert agreement(shingles("\n".join(lines)), shingles(devset_truth[page_id]["body"])) > 0.95
+
+
+def test_words_are_the_runs_of_word_characters() -> None:
+    # ASCII text is counted by translate and split, other text by the regex: the same runs as \w+.
+    for text in ("don't stop_me now, 42 x-y", "  ", "", "a", "Größe und Maß: 3½ ×2", "l'été — “quoted”",
+                 "tab\tand\x1fcontrol\x00chars"):
+        assert blocks._words(text) == len(re.findall(r"\w+", text)), text

@@ -180,7 +180,8 @@ def test_a_confirmed_vote_of_three_skips_the_fourth() -> None:
 def test_a_fragment_two_extractors_share_does_not_outvote_the_confirmed_article() -> None:
     # Two extractors stop after the first paragraph and agree with each other perfectly; the preferred
     # candidate has the whole article, and the fourth opinion confirms it: the article wins, not the piece.
-    article = STORY + [
+    article = [
+        *STORY,
         "Shops in the city centre were looted overnight, and the airport was closed to all flights.",
         "The security council asked allied states for troops, and the first of them landed on Thursday.",
         "Rights groups counted thousands detained across the country by the end of the first week.",

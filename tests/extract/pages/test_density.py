@@ -60,3 +60,12 @@ def test_the_tree_is_not_changed() -> None:
     before = len(list(tree.iter()))
     density.extract(tree)
     assert len(list(tree.iter())) == before
+
+
+def test_class_words_are_matched_as_the_case_insensitive_patterns_match_them() -> None:
+    # ASCII values are lowered and searched without re.I (faster); the others by the patterns themselves.
+    patterns = (density._UNLIKELY, density._MAYBE, density._POSITIVE, density._NEGATIVE)
+    for value in ("Sidebar-Left", "POST-BODY", "mainContent", "x", "", "SİDEBAR", "ſhare", "\u212aomment",
+                  "Hauptinhalt-Größe", "entry_TEXT comments"):
+        for pattern in patterns:
+            assert density._finds(pattern, value) == (pattern.search(value) is not None), (pattern, value)
