@@ -73,12 +73,19 @@ class SiteRule:
 # Set by the crawl side from the config (crawler/crawl/configured.py) before URLs are classified: this
 # package may not read the config itself. A process runs with one config, so a process-wide set is enough.
 _OUTLETS: dict[str, SiteRule] = {}
+_GENERATION = [0]  # bumped by configure_sites: what was classified under other outlets no longer holds
 
 
 def configure_sites(rules: Iterable[SiteRule]) -> None:
     """Replace the configured outlets (the built-in sites always stay)."""
     _OUTLETS.clear()
     _OUTLETS.update((rule.name, rule) for rule in rules)
+    _GENERATION[0] += 1
+
+
+def sites_generation() -> int:
+    """A number that changes whenever the configured outlets do: a key for caches of URL classification."""
+    return _GENERATION[0]
 
 
 def configured_sites() -> tuple[SiteRule, ...]:

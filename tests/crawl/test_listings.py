@@ -7,13 +7,15 @@ KLY sites (bola.com, fimela.com) are counted apart and must not appear.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from crawler.crawl.discovery import listings
 from crawler.crawl.discovery.listings import clean_link, main_list, page_number, parse_listing, with_page
 from crawler.crawl.discovery.records import ListingLink
-from crawler.extract.urls import article_id_for, site_of
+from crawler.extract.urls import SiteRule, article_id_for, configure_sites, site_of
 from tests.conftest import shared_path
 
 WIB = timezone(timedelta(hours=7))
@@ -105,3 +107,28 @@ def test_paging_helpers() -> None:
 def test_clean_link_drops_click_trackers_only() -> None:
     link = "https://www.liputan6.com/news/read/1234567/x?medium=Headline&campaign=c&page=2#top"
     assert clean_link(link) == "https://www.liputan6.com/news/read/1234567/x?page=2"
+
+
+def test_listing_pages_share_resolved_links_until_the_outlets_change() -> None:
+    html = ('<a href="https://news.example.org/world/2022/01/kazakhstan-unrest">Kazakhstan</a>'
+            '<a href=" https://www.liputan6.com/news/read/4850123/x ">L6</a>'
+            '<a href="/news/read/4850124/y">rel</a>')
+    rule = SiteRule(name="example", hosts=frozenset({"news.example.org"}),
+                    article_path=re.compile(r"^/world/\d{4}/\d{2}/(?P<id>[a-z-]+)$"))
+    try:
+        configure_sites([])
+        before = parse_listing("https://www.liputan6.com/tag/x?page=1", html)
+        assert [link.url for link in before] == ["https://www.liputan6.com/news/read/4850123/x",
+                                                 "https://www.liputan6.com/news/read/4850124/y"]
+        # The same hrefs on another page: the page-independent ones come from the shared cache, same result.
+        assert listings._shared
+        assert parse_listing("https://www.liputan6.com/tag/x?page=2", html) == before
+        # Relative links still resolve against their own page.
+        other = parse_listing("https://m.liputan6.com/tag/x", html)
+        assert other[1].url == "https://m.liputan6.com/news/read/4850124/y"
+        configure_sites([rule])  # the outlet is now an article site: what was cached no longer holds
+        after = parse_listing("https://www.liputan6.com/tag/x?page=3", html)
+        assert after[0].url == "https://news.example.org/world/2022/01/kazakhstan-unrest"
+        assert len(after) == 3
+    finally:
+        configure_sites([])
