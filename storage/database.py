@@ -8,6 +8,7 @@ modules depend on this one and never on each other (no import circle).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,9 +34,19 @@ class Database:
         # path now, since its pooled connections keep using a deleted or replaced file (see file_change).
         self.file: Path | None = sqlite_file(engine.url)
         self._identity = _file_identity(self.file)
+        # A connection of our own holds the file open, so that its inode cannot be freed and handed to a new
+        # file at the path (ext4 reuses the lowest free inode at once) while no pooled connection is open:
+        # the daemon closes its idle ones between cycles (release_idle_connections), and (device, inode)
+        # would then call a new file the same. A SQLite connection, not os.open: closing a plain descriptor
+        # of the file would drop every POSIX lock SQLite's own connections in this process hold on it. It
+        # never reads, so it keeps no pages.
+        self._anchor = _anchor(self.file) if self._identity is not None else None
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._anchor is not None:
+            self._anchor.close()
+            self._anchor = None
 
     def release_idle_connections(self) -> bool:
         """SQLite: close the pooled connections not in use now (the next statement opens a fresh one, and a
@@ -125,6 +136,16 @@ class Database:
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         conn.execute(stmt)
+
+
+def _anchor(path: Path | None) -> sqlite3.Connection | None:
+    """A read-only SQLite connection to `path` (see Database.__init__); None if it cannot be opened."""
+    if path is None:
+        return None
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return None
 
 
 def _file_identity(path: Path | None, *, strict: bool = False) -> tuple[int, int] | None:
