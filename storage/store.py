@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -59,6 +60,22 @@ Classify = Callable[[PreviousVersion | None, Article], Change]
 VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
 SEEN_STATUSES = ("irrelevant", "deleted", "failed")
 _VERSION_INSERT = s.article_versions.insert()  # built once: the values come as parameters
+@lru_cache(maxsize=2)
+def _previous_query(with_development: bool) -> Any:
+    """The stored row of an article (locked for the transaction), and with a linker whether it already has a
+    development, in the same statement; built once per process (per article, building a statement costs
+    more than running it). Parameters: b_source, b_article_id."""
+    a = s.articles
+    columns = [a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches]
+    if not with_development:
+        stmt = select(*columns).with_for_update()
+    else:
+        m = s.development_articles
+        stmt = (select(*columns, m.c.development_id)
+                .select_from(a.outerjoin(m, m.c.article_pk == a.c.id)).with_for_update(of=a))
+    return stmt.where(a.c.source == bindparam("b_source"), a.c.article_id == bindparam("b_article_id"))
+
+
 # Built once too (per article, building a statement costs more than running it): the earlier verdict on a
 # page that is stored now. Parameters: b_source, b_article_id.
 _SEEN_DELETE = delete(s.seen).where(s.seen.c.source == bindparam("b_source"),
@@ -177,7 +194,6 @@ class Store(Database):
         self._upserts: dict[tuple[tuple[str, ...], bool], Any] = {}
         self._event_insert: Any = None
         self._lock_stmt: Any = None
-        self._previous: dict[bool, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -237,7 +253,7 @@ class Store(Database):
                 # read the first one's row.
                 conn.execute(self._article_lock(), {"source": article.source,
                                                     "article_id": article.article_id})
-            row = conn.execute(self._previous_query(linker is not None),
+            row = conn.execute(_previous_query(linker is not None),
                                {"b_source": article.source, "b_article_id": article.article_id}).first()
             previous = (PreviousVersion(row.version_no, row.title, row.body, row.body_hash)
                         if row is not None else None)
@@ -307,25 +323,6 @@ class Store(Database):
                 event_id = self._add_event(conn, article, status, version_no, now, matches, topics, change,
                                            development)
         return SaveResult(status=status, version_no=version_no, event_id=event_id)
-
-    def _previous_query(self, with_development: bool) -> Any:
-        """The stored row of an article (locked for the transaction), and with a linker whether it already
-        has a development, in the same statement; built once per store. Parameters: b_source,
-        b_article_id."""
-        stmt = self._previous.get(with_development)
-        if stmt is None:
-            a = s.articles
-            columns = [a.c.id, a.c.version_no, a.c.title, a.c.lead, a.c.body, a.c.body_hash, a.c.matches]
-            if not with_development:
-                stmt = select(*columns).with_for_update()
-            else:
-                m = s.development_articles
-                stmt = (select(*columns, m.c.development_id)
-                        .select_from(a.outerjoin(m, m.c.article_pk == a.c.id)).with_for_update(of=a))
-            stmt = stmt.where(a.c.source == bindparam("b_source"),
-                              a.c.article_id == bindparam("b_article_id"))
-            self._previous[with_development] = stmt
-        return stmt
 
     def _article_lock(self) -> Any:
         if self._lock_stmt is None:
