@@ -1,0 +1,116 @@
+"""The generic extractor's shortcuts around its libraries give the libraries' own answers.
+
+generic.py hands trafilatura a tree it pruned in Python instead of a `prune_xpath`, and runs readability-lxml
+with a cleaner and a link density that skip work on markup it never reads. Each must give exactly what the
+slower way gives: compared here on every recorded page and on pages written for the edge cases.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import trafilatura
+from readability import Document
+from readability.readability import Unparseable, clean
+
+from crawler.extract.pages import generic
+from crawler.extract.pages.base import html_tree
+from crawler.extract.pages.generic import GenericArticlePage
+from tests.conftest import fixture_html
+
+RECORDED = [
+    "liputan6/m_news_read_4541831__foto-kondisi-kapal-selam-kri-nanggala-402.html",
+    "liputan6/m_home_2022-02__new-liputan6.html",
+    "liputan6/anpandu_2016/liputan6-singlepage.html",
+    "liputan6/m_global_read_4464894__m.liputan6-detail.html",
+    "liputan6/m_tekno_read_4804339__read-page.html",
+    "liputan6/www_home_2022-04__index.html",
+    "bbc/trafilatura_bbc.com.52241221.html",
+    "bbc/article-date-extractor_bbc_world-middle-east-39298218.html",
+    "bbc/other/goose3_test_bbc_chinese.html",
+    "bbc/keepcosmos-readability_bbc_business-36108166.html",
+    "bbc/readability_bbc-1_source.html",
+    "bbc/fundus/BBC_2024_08_01.html",
+    "bbc/fundus/BBC_2026_04_25.html",
+    "indonesian_other/htmldate_money.kompas.com-Menhub.html",
+    "indonesian_other/fundus_MediaIndonesia_2026_01_20.html",
+    "indonesian_other/htmldate_health.detik.com-Stroke.html",
+]
+
+# The furniture as XPath, as generic.py's comment specifies it and as it was once given to trafilatura.
+FURNITURE_XPATH = (
+    "//footer",
+    "//*[contains(@class, 'footer') or contains(@class, 'copyright')]",
+    "//*[not(self::html or self::body)][@role='dialog' or @aria-modal='true' or contains(@class, 'modal')"
+    " or contains(@class, 'Modal')]",
+    "//*[contains(@class, 'embed') and contains(@class, 'video')]",
+)
+STORY = " ".join(f"Sentence {n} of the story, with enough words to be read as prose." for n in range(12))
+WRITTEN = f"""<html><head><title>t</title><style>.modal {{}}</style></head>
+<body class="page Modal-open"><div class="promo">Above the title <a href="#">teaser</a></div>tail one
+<h1>The headline</h1><p class="lead">{STORY}</p><!-- a comment --><p>{STORY} tail</p>
+<div role="dialog">Sign in</div>after dialog<div aria-modal="true"><p>Account</p></div>
+<div class="video-embed-wrap">Video</div><div class="embed"><p>Embedded quote, kept.</p></div>
+<section class="site-footer-links"><p>Footer links</p></section><p class="Copyright">Case differs: kept</p>
+<footer><p class="copyright">(c) 2026</p></footer>after footer</body></html>"""
+
+
+def _page(relative: str) -> GenericArticlePage:
+    html = WRITTEN if relative == "written" else fixture_html(relative)
+    return GenericArticlePage("https://example.com/news/2026/story", html)
+
+
+@pytest.mark.parametrize("relative", ["written", *RECORDED])
+def test_furniture_walk_selects_what_the_xpath_selects(relative: str) -> None:
+    tree = _page(relative).tree
+    by_xpath = {el for expression in FURNITURE_XPATH for el in tree.xpath(expression)}
+    by_walk = {el for el in tree.iter() if isinstance(el.tag, str) and generic._is_furniture(el)}
+    assert by_walk == by_xpath
+    if relative == "written":
+        assert {el.tag for el in by_walk} == {"div", "section", "footer", "p"}
+        assert tree.find("body") not in by_walk  # a modal class on <body> is not furniture
+
+
+@pytest.mark.parametrize("relative", ["written", *RECORDED])
+def test_trafilatura_reads_the_pruned_copy_as_it_read_prune_xpath(relative: str) -> None:
+    tree = _page(relative).tree
+    before = html_tree(WRITTEN if relative == "written" else fixture_html(relative))
+    prune = [*FURNITURE_XPATH, generic._BEFORE_FIRST_H1]
+    options = {"include_comments": False, "include_tables": False, "include_links": False,
+               "include_images": False, "deduplicate": False, "fast": True}
+    assert trafilatura.extract(generic._without_furniture(tree), **options) == \
+        trafilatura.extract(tree, prune_xpath=prune, **options)
+    assert html_tree_text(tree) == html_tree_text(before)  # the page's own tree is left alone
+    if relative == "written":
+        text = trafilatura.extract(generic._without_furniture(tree), **options) or ""
+        assert "Sentence 3 of the story" in text and "after footer" in text  # tails stay
+        assert not any(noise in text for noise in ("Sign in", "Footer links", "(c) 2026", "Above the title"))
+
+
+def html_tree_text(tree: object) -> str:
+    return " ".join(tree.text_content().split())  # type: ignore[attr-defined]
+
+
+def _stock_readability_lines(tree: object) -> list[str]:
+    try:
+        return generic._summary_lines(Document(copy.deepcopy(tree)).summary(html_partial=True))
+    except (Unparseable, ValueError, TypeError):
+        return []
+
+
+@pytest.mark.parametrize("relative", ["written", *RECORDED])
+def test_readability_candidate_is_stock_readability(relative: str) -> None:
+    page = _page(relative)
+    lines = page._readability_lines()
+    assert lines == _stock_readability_lines(page.tree)
+    if relative == "written":
+        assert any("Sentence 3 of the story" in line for line in lines)
+
+
+@pytest.mark.parametrize("text", ["", "  plain text  ", "two  spaces", "tab\there", "line\nbreak",
+                                  " \n a \n\n b \t c ", "nbsp\u00a0\u00a0pair", "\u2003em space", "x" * 3,
+                                  "\r\n", "ends with space ", " " * 300 + "long run"])
+def test_readability_length_is_the_length_of_readabilitys_clean_text(text: str) -> None:
+    element = html_tree(f"<html><body><div>{text}</div></body></html>").find(".//div")
+    assert generic._readability_length(element) == len(clean(element.text_content() or ""))
