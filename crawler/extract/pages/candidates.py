@@ -78,16 +78,21 @@ FRAGMENT_SIZE = 3
 _WORD = re.compile(r"\w+")
 
 
-def shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
+def shingles(text: str, size: int = SHINGLE) -> set[int]:
+    """The text's word `size`-grams (case folded), each as its hash: only ever compared with each other.
+
+    Hashes, not the tuples: a set of ints is built about a third faster (the tuples die at once instead of
+    living in the set, and the garbage collector is not woken by them) and intersected twice as fast, and two
+    different 4-grams of one page sharing a 64-bit hash is a chance not worth counting."""
     words = _WORD.findall(text.casefold())
     if len(words) < size:
-        return {tuple(words)} if words else set()
+        return {hash(tuple(words))} if words else set()
     # zip over shifted lists builds the tuples in C: ~18% less time than slicing in a comprehension (the
     # tokenising is the rest), and this runs for every candidate of every page. The shorter lists end it.
-    return set(zip(*(words[i:] for i in range(size)), strict=False))
+    return set(map(hash, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
-def agreement(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+def agreement(a: set[int], b: set[int]) -> float:
     """Shingle F1 of two texts (symmetric): 1.0 for the same text, 0.0 for nothing in common or one empty."""
     if not a or not b:
         return 0.0
@@ -103,7 +108,7 @@ class Candidate:
     name: str
     lines: list[str]
     score: float = 0.0  # mean agreement with the other candidates
-    shingles: set[tuple[str, ...]] = field(default_factory=set, repr=False)
+    shingles: set[int] = field(default_factory=set, repr=False)
 
     @property
     def words(self) -> int:

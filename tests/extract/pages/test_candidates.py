@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
@@ -34,6 +35,14 @@ def test_agreement_is_shingle_f1() -> None:
     assert agreement(shingles(text), set()) == 0.0
     half = agreement(shingles(STORY[0]), shingles(" ".join(STORY[:2])))
     assert 0.4 < half < 0.8
+
+
+def test_shingles_are_the_case_folded_word_4_grams() -> None:
+    assert len(shingles("a b c d e")) == 2 and shingles("A b, c. D") == shingles("a b c d")
+    assert shingles("a b c d") != shingles("a b d c") and len(shingles("one two three")) == 1
+    assert shingles("  ...  ") == set()
+    # One 4-gram shared ("a b c d"): 1 of the first text's 3, 1 of the second's 2.
+    assert agreement(shingles("a b c d e f"), shingles("x a b c d")) == pytest.approx(0.4)  # F1 of 1/3, 1/2
 
 
 def test_the_two_that_agree_outvote_a_list_of_headlines() -> None:
