@@ -213,3 +213,19 @@ def test_language_hint_settles_indonesian_against_malay() -> None:
     english = "The government declared a state of emergency after protests spread."
     assert detect_language(english, "id") == "en"
     assert detect_language("", "en-GB") == "en"
+
+
+def test_markup_witness_reads_the_one_element_the_page_calls_its_article_body() -> None:
+    sentence = "Paragraph {} of the story, long enough to be read as a sentence."
+    story = "".join(f"<p>{sentence.format(n)}</p>" for n in range(3))
+    teaser = "<article><p>A teaser of another story.</p></article>"
+    one = GenericArticlePage("https://example.com/a",
+                             f"<html><body>{teaser}<div itemprop='articleBody'>{story}</div></body></html>")
+    assert one._markup_lines() == [sentence.format(n) for n in range(3)]
+    # Two elements claim it: the page's one <article> is read instead.
+    two = GenericArticlePage("https://example.com/a", f"<html><body>{teaser}<div itemprop='articleBody'>"
+                                                      f"{story}</div><div itemprop='articleBody'></div>"
+                                                      "</body></html>")
+    assert two._markup_lines() == ["A teaser of another story."]
+    neither = GenericArticlePage("https://example.com/a", f"<html><body><div>{story}</div></body></html>")
+    assert neither._markup_lines() == []
