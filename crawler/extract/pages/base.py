@@ -425,9 +425,10 @@ class ArticlePage:
         return article_id_for(self.url()) or article_id_for(self.url_given)
 
     def title(self) -> str | None:
-        h1 = self.tree.xpath("//h1")
-        if h1:
-            text = " ".join(h1[0].text_content().split())
+        # The first <h1> in document order, as //h1 gives it, without XPath's walk of the whole tree.
+        h1 = next(self.tree.getroottree().getroot().iter("h1"), None)
+        if h1 is not None:
+            text = " ".join(h1.text_content().split())
             if text:
                 return text
         return self.meta("og:title", "twitter:title")
