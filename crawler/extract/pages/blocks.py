@@ -137,6 +137,7 @@ def text_blocks(root: Any) -> list[Block]:
                     link_chars += len(tail.strip())
 
     walk(root, False)
+    del walk  # a recursive closure is a reference cycle holding the page's tree (density.py's `_blocks`)
     if parts:
         flush()
     return blocks
