@@ -88,6 +88,10 @@ _DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}\s[-–—]$")
 #        or contains(@class, 'Modal')]
 #   //*[contains(@class, 'embed') and contains(@class, 'video')]
 # and everything before the first <h1> outside <head> (teasers and "headline" boxes above the title).
+# Elements trafilatura deletes unread (its tree cleaning and its baseline's both drop them, text-less or not)
+# and scripts other than JSON-LD (which its baseline reads): gone before it starts, its every XPath pass has
+# fewer elements to test.
+_UNREAD_BY_TRAFILATURA = ("style", "svg", "link", "meta")
 _BEFORE_FIRST_H1 = "(//h1)[1]/preceding::*[not(self::head or ancestor::head)]"
 _PERSON_NAME = re.compile(r"^[^\W\d_][^\d@/:<>()\[\]{}]{1,58}[^\W\d_.]$|^[^\W\d_]{2}$", re.U)
 
@@ -485,6 +489,9 @@ def _without_furniture(tree: Any) -> Any:
     set (XPath's contains() on every element's attributes), against 0.6 ms for this walk and 0.3 ms for the
     copy. Elements go as trafilatura deletes them, their tail text kept."""
     copied = copy.deepcopy(tree)
+    etree.strip_elements(copied, *_UNREAD_BY_TRAFILATURA, with_tail=False)
+    for el in [el for el in copied.iter("script") if el.get("type") != "application/ld+json"]:
+        _delete(el)
     for el in [el for el in copied.iter(etree.Element) if _is_furniture(el)]:
         _delete(el)
     for el in copied.xpath(_BEFORE_FIRST_H1):
