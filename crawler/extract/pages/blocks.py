@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from crawler.extract.text import normalize_space
+from crawler.extract.text import normalize_space, spent
 
 _SKIP = frozenset({
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "video", "audio",
@@ -137,7 +137,7 @@ def text_blocks(root: Any) -> list[Block]:
                     link_chars += len(tail.strip())
 
     walk(root, False)
-    del walk  # a recursive closure is a reference cycle holding the page's tree (density.py's `_blocks`)
+    walk = spent  # a recursive closure is a reference cycle holding the page's tree (see `spent`)
     if parts:
         flush()
     return blocks

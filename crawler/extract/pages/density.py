@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.extract.text import normalize_space
+from crawler.extract.text import normalize_space, spent
 
 # Never text of the article (their tails are).
 _SKIP = frozenset({
@@ -154,7 +154,7 @@ def _text(el: Any) -> str:
             parts.append(child.tail or "")
 
     add(el)
-    del add  # see `_blocks`: a recursive closure is a reference cycle
+    add = spent  # a recursive closure is a reference cycle (see `spent`)
     return "".join(parts)
 
 
@@ -233,10 +233,7 @@ def _blocks(root: Any) -> tuple[list[Block], dict[Any, tuple[int, int]]]:
         spans[el] = (first, len(blocks))
 
     walk(root)
-    # A recursive closure refers to itself through its cell: a reference cycle holding the blocks, their
-    # elements and so the page's whole tree until the garbage collector finds it. Emptying the cell frees
-    # them as soon as the page is done (the collector took 0.69 ms a page of the generic path, now 0.08).
-    del walk
+    walk = spent  # a recursive closure is a reference cycle holding the page's tree (see `spent`)
     return blocks, spans
 
 

@@ -69,3 +69,24 @@ def test_class_words_are_matched_as_the_case_insensitive_patterns_match_them() -
                   "Hauptinhalt-Größe", "entry_TEXT comments"):
         for pattern in patterns:
             assert density._finds(pattern, value) == (pattern.search(value) is not None), (pattern, value)
+
+
+def test_density_and_blocks_leave_no_reference_cycle_behind() -> None:
+    # A cycle would hold the page's whole tree until the garbage collector runs (see crawler/extract/text.py
+    # `spent`): pages must be freed when the extraction is done.
+    import gc
+
+    from crawler.extract.pages import blocks
+
+    story = "".join(f"<div class='post'><p>Line one of {n}<br>line two, <a href='#'>a link</a>.</p></div>"
+                    for n in range(20))
+    html = f"<html><body><nav><a href='/'>Home</a></nav><article>{story}</article></body></html>"
+    gc.collect()
+    gc.disable()
+    try:
+        tree = html_tree(html)
+        assert density.extract(tree).lines and blocks.extract(tree).lines
+        del tree
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
