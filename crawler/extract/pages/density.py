@@ -73,10 +73,40 @@ MIN_BLOCK_CHARS = 25
 _NOT_PROSE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f¤¦¨ª¬\xad¯±²³´µ¶¸¹º¼½¾¿×÷^`{}~<>\\\\]")
 MAX_NOT_PROSE = 0.1
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def word_trie(words: list[str]) -> str:
+    """A regex matching exactly where `word1|word2|...` matches, its words factored into a trie.
+
+    Why: Python's regex engine tries each alternative in turn at each position; with the shared prefixes
+    factored out (`com(?:bx|ment|munity)`) it follows one branch, and the class/id searches of a page take
+    half the time (measured on the development set's 32,000 distinct class-and-id values). Only the words
+    are read: `words` must be plain text, the alternatives of the patterns below."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        # A word ending here makes what follows optional: a search for the shorter word matches anyway.
+        return "(?:" + "|".join(branches) + (")?" if "" in node else ")")
+
+    return pattern(trie)
+
+
 # The class/id patterns without re.I, for ASCII text lowered first: four times faster (case-insensitive
 # literals lose the regex engine's quick first-character test) and the same answer, since for ASCII text
-# re.I folds case exactly as str.lower() does (the special folds, Kelvin sign or long s, are not ASCII).
-_LOWERED = {pattern: re.compile(pattern.pattern) for pattern in (_UNLIKELY, _MAYBE, _POSITIVE, _NEGATIVE)}
+# re.I folds case exactly as str.lower() does (the special folds, Kelvin sign or long s, are not ASCII);
+# and as word tries (see `word_trie`): half the time again.
+_LOWERED = {pattern: re.compile(word_trie(pattern.pattern.split("|")))
+            for pattern in (_UNLIKELY, _MAYBE, _POSITIVE, _NEGATIVE)}
 
 
 @dataclass

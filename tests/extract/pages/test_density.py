@@ -90,3 +90,18 @@ def test_density_and_blocks_leave_no_reference_cycle_behind() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_word_tries_match_where_their_alternations_match() -> None:
+    import re
+
+    assert re.fullmatch(density.word_trie(["ab", "a", "abc", "b-c"]), "abc")
+    for pattern in (density._UNLIKELY, density._MAYBE, density._POSITIVE, density._NEGATIVE):
+        alternation = re.compile(pattern.pattern)
+        trie = density._LOWERED[pattern]
+        words = pattern.pattern.split("|")
+        texts = [*words, *(w[:-1] for w in words), *(f"x-{w}-y" for w in words), *(w[1:] for w in words),
+                 "", "nav-primary", "story-body__inner", "comment-count sidebar", "ad-breaker", "h-entr",
+                 " ".join(words)[::-1]]
+        for text in texts:
+            assert (trie.search(text) is None) == (alternation.search(text) is None), (pattern.pattern, text)
