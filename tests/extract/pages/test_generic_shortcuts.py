@@ -114,3 +114,19 @@ def test_readability_candidate_is_stock_readability(relative: str) -> None:
 def test_readability_length_is_the_length_of_readabilitys_clean_text(text: str) -> None:
     element = html_tree(f"<html><body><div>{text}</div></body></html>").find(".//div")
     assert generic._readability_length(element) == len(clean(element.text_content() or ""))
+
+
+def test_readability_length_equals_clean_on_random_white_space() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = [" ", " ", "\t", "\n", "\n", "\r", "\u00a0", "\x0b", "\u2028", "a", "b", ","]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(20000)]
+    # Long texts of indentation and blank lines, some with a run of 255 or more white-space characters.
+    pieces = [" ", "\n", "\t", "\n    ", "word", "x y"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(100, 400))) for _ in range(300)]
+    # Runs of 255 and more that only clean()'s first pass shortens: no break, no space or tab to collapse.
+    texts += ["a" + "\u00a0" * 300 + "b", "a" + "\u00a0\n" * 200 + "b", "a" + "\r\u2028" * 150 + "b c",
+              "\u00a0" * 254 + "x" + "\u3000" * 255]
+    for text in texts:
+        assert generic._readability_clean_length(text) == len(clean(text)), repr(text)
