@@ -520,9 +520,27 @@ def _without_furniture(tree: Any) -> Any:
         _delete(el)
     for el in [el for el in copied.iter(etree.Element) if _is_furniture(el)]:
         _delete(el)
-    for el in copied.xpath(_BEFORE_FIRST_H1):
+    for el in _before_first_h1(copied):
         _delete(el)
     return copied
+
+
+def _before_first_h1(root: Any) -> list[Any]:
+    """The elements `_BEFORE_FIRST_H1` selects, in document order, by a walk that stops at the first <h1>
+    (half the time of the XPath's preceding axis)."""
+    h1 = next(root.iter("h1"), None)
+    if h1 is None:
+        return []
+    passed = set(h1.iterancestors())  # not before it: around it
+    for head in root.iter("head"):
+        passed.update(head.iter())
+    before = []
+    for el in root.iter(etree.Element):
+        if el is h1:
+            break
+        if el not in passed:
+            before.append(el)
+    return before
 
 
 def _delete(el: Any) -> None:

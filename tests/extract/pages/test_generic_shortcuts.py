@@ -73,6 +73,17 @@ def test_furniture_walk_selects_what_the_xpath_selects(relative: str) -> None:
 
 
 @pytest.mark.parametrize("relative", ["written", *RECORDED])
+def test_walk_to_the_first_h1_selects_what_the_xpath_selects(relative: str) -> None:
+    tree = _page(relative).tree
+    assert generic._before_first_h1(tree) == tree.xpath(generic._BEFORE_FIRST_H1)
+    if relative == "written":
+        assert [el.get("class") for el in generic._before_first_h1(tree)] == ["promo", None]  # and its <a>
+    nested = html_tree("<html><head><title>t</title></head><body><div><p>before</p><section><h1>T</h1>"
+                       "</section></div><h1>second</h1></body></html>")
+    assert [el.tag for el in generic._before_first_h1(nested)] == ["p"]
+
+
+@pytest.mark.parametrize("relative", ["written", *RECORDED])
 def test_trafilatura_reads_the_pruned_copy_as_it_read_prune_xpath(relative: str) -> None:
     tree = _page(relative).tree
     before = html_tree(WRITTEN if relative == "written" else fixture_html(relative))
