@@ -55,8 +55,21 @@ WRITTEN = f"""<html><head><title>t</title><style>.modal {{}}</style></head>
 <section class="site-footer-links"><p>Footer links</p></section><p class="Copyright">Case differs: kept</p>
 <footer><p class="copyright">(c) 2026</p></footer>after footer</body></html>"""
 
+# Pages where readability's pruning by class or id decides the article: the story sits in an element whose
+# class reads as furniture but which it must keep (inside <pre>, holding an <article>, with a class that also
+# reads as content), and a shorter decoy story elsewhere wins if the story is wrongly pruned.
+DECOY = "<div><p>" + " ".join(f"Decoy sentence {n}, about something else." for n in range(8)) + "</p></div>"
+KEPT_BY_READABILITY = {
+    "maybe-content": f"<div class='extra-column'><p>{STORY}</p><p>{STORY}</p></div>",
+    "in-pre": f"<pre><span class='comment-text'>{STORY}\n{STORY}</span></pre>",
+    "holds-article": f"<div class='footer-nav'><article><p>{STORY}</p><p>{STORY}</p></article></div>",
+}
+
 
 def _page(relative: str) -> GenericArticlePage:
+    if relative in KEPT_BY_READABILITY:
+        html = f"<html><body>{DECOY}{KEPT_BY_READABILITY[relative]}</body></html>"
+        return GenericArticlePage("https://example.com/news/2026/story", html)
     html = WRITTEN if relative == "written" else fixture_html(relative)
     return GenericArticlePage("https://example.com/news/2026/story", html)
 
@@ -110,11 +123,13 @@ def _stock_readability_lines(tree: object) -> list[str]:
         return []
 
 
-@pytest.mark.parametrize("relative", ["written", *RECORDED])
+@pytest.mark.parametrize("relative", ["written", *KEPT_BY_READABILITY, *RECORDED])
 def test_readability_candidate_is_stock_readability(relative: str) -> None:
     page = _page(relative)
     lines = page._readability_lines()
     assert lines == _stock_readability_lines(page.tree)
+    if relative in KEPT_BY_READABILITY:
+        assert "Sentence 11 of the story" in " ".join(lines)
     if relative == "written":
         assert any("Sentence 3 of the story" in line for line in lines)
 
