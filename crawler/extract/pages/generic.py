@@ -154,16 +154,18 @@ def _readability_document() -> type:
 
     class TreeDocument(Document):
         def _parse(self, source: Any) -> Any:
-            # Document._parse with the cleaner above; with no URL, it only resolves a <base href>.
+            # Document._parse with the cleaner above; with no URL, it only resolves a <base href>. Its own
+            # copy, cleaned in place (clean_html would copy it again), and hidden elements found in one
+            # XPath pass instead of two; a <base> looked for by tag before resolve_base_href's XPath.
             doc = copy.deepcopy(source)
-            for elem in doc.xpath("//*[@hidden]"):
-                elem.drop_tree()
-            for elem in doc.xpath("//*[@style]"):
-                if display_none.search(elem.get("style")):
+            for elem in doc.xpath("//*[@hidden or @style]"):
+                style = elem.get("style")
+                if elem.get("hidden") is not None or (style is not None and display_none.search(style)):
                     elem.drop_tree()
             self.encoding = "utf-8"
-            doc = cleaner.clean_html(doc)
-            doc.resolve_base_href(handle_failures=self.handle_failures)
+            cleaner(doc)
+            if next(doc.iter("base", "{http://www.w3.org/1999/xhtml}base"), None) is not None:
+                doc.resolve_base_href(handle_failures=self.handle_failures)
             return doc
 
         def remove_unlikely_candidates(self) -> None:

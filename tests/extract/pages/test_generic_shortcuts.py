@@ -47,9 +47,11 @@ FURNITURE_XPATH = (
     "//*[contains(@class, 'embed') and contains(@class, 'video')]",
 )
 STORY = " ".join(f"Sentence {n} of the story, with enough words to be read as prose." for n in range(12))
-WRITTEN = f"""<html><head><title>t</title><style>.modal {{}}</style></head>
+WRITTEN = f"""<html><head><title>t</title><base href="https://example.com/"><style>.modal {{}}</style></head>
 <body class="page Modal-open"><div class="promo">Above the title <a href="#">teaser</a></div>tail one
 <h1>The headline</h1><p class="lead">{STORY}</p><!-- a comment --><p>{STORY} tail</p>
+<p hidden>Hidden paragraph, long enough to be read as part of the story.</p><p style="color: red">Red
+paragraph of the story, kept.</p><div style="display:none"><p>Invisible paragraph of the story here.</p></div>
 <div role="dialog">Sign in</div>after dialog<div aria-modal="true"><p>Account</p></div>
 <div class="video-embed-wrap">Video</div><div class="embed"><p>Embedded quote, kept.</p></div>
 <section class="site-footer-links"><p>Footer links</p></section><p class="Copyright">Case differs: kept</p>
@@ -130,6 +132,9 @@ def test_readability_candidate_is_stock_readability(relative: str) -> None:
     assert lines == _stock_readability_lines(page.tree)
     if relative in KEPT_BY_READABILITY:
         assert "Sentence 11 of the story" in " ".join(lines)
+    if relative == "written":
+        text = " ".join(lines)
+        assert "Red paragraph" in text and "Hidden paragraph" not in text and "Invisible" not in text
     if relative == "written":
         assert any("Sentence 3 of the story" in line for line in lines)
 
