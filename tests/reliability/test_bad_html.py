@@ -277,3 +277,17 @@ def test_page_with_no_article(site: str) -> None:
 def test_recorded_homepage_is_no_article() -> None:
     html = fixture_html("liputan6/www_home_2022-04__index.html")
     assert outcome("https://www.liputan6.com/", html) is None
+
+
+@pytest.mark.parametrize("tail", ["</", "<p cla", "<!-- half a comm", "<?xml ver", "<br", "<", "< 3 and",
+                                  "a <b> c", "<p>done</p>", "x > y", "<a href='x>y'", "<p cla\n\nss", "é<é",
+                                  "<1x"])
+def test_cut_off_tag_is_what_the_regex_finds(tail: str) -> None:
+    import re
+
+    from crawler.extract.pages.base import without_cut_off_tag
+
+    regex = re.compile(r"<[/!?A-Za-z][^<>]*\Z")
+    for page in (f"<html><body><p>text</p>{tail}", tail, "x" * 3000 + tail, "<" + "y" * 2100 + tail):
+        match = regex.search(page, max(0, len(page) - 2048))
+        assert without_cut_off_tag(page) == (page[:match.start()] if match else page), page[-40:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -66,15 +67,21 @@ def html_tree(html: str) -> Any:
         return lxml_html.fromstring("<html></html>", parser=HTML_PARSER)
 
 
-# A tag the page stops inside ("...</", "<p cla"): what a dropped connection leaves at the end.
-_CUT_OFF_TAG = re.compile(r"<[/!?A-Za-z][^<>]*\Z")
+# A tag the page stops inside ("...</", "<p cla"): what a dropped connection leaves at the end. As a regex,
+# `<[/!?A-Za-z][^<>]*\Z` searched in the last 2 KB; only the last "<" can start it.
+_TAG_START = frozenset("/!?" + string.ascii_letters)
 
 
 def without_cut_off_tag(html: str) -> str:
     """The page without a tag it was cut off inside: HTML parsers keep such a fragment as text ("</" at the
-    end of the last paragraph of a truncated page)."""
-    match = _CUT_OFF_TAG.search(html, max(0, len(html) - 2048))
-    return html[: match.start()] if match else html
+    end of the last paragraph of a truncated page).
+
+    By the page's last "<", not the regex above: the regex tried every "<" of the last 2 KB and read on to the
+    end from each (0.09 ms of every page of the generic path)."""
+    cut = html.rfind("<", max(0, len(html) - 2048))
+    if cut != -1 and html[cut + 1:cut + 2] in _TAG_START and ">" not in html[cut + 2:]:
+        return html[:cut]
+    return html
 
 
 def load_json(raw: str) -> Any:
