@@ -583,9 +583,9 @@ def _delete(el: Any) -> None:
 
 def _summary_lines(summary: str) -> list[str]:
     """The lines of readability's summary (HTML): one per paragraph-level element not inside another."""
-    blocks = html_tree(summary).xpath("//p|//h1|//h2|//h3|//h4|//h5|//h6|//li|//blockquote|//pre")
+    blocks = html_tree(summary).iter("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
     lines = [normalize_space(block.text_content()) for block in blocks
-             if not block.xpath("ancestor::p|ancestor::li|ancestor::blockquote")]
+             if next(block.iterancestors("p", "li", "blockquote"), None) is None]
     return [line for line in lines if line]
 
 
