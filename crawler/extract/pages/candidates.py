@@ -30,7 +30,9 @@ speed relative to trafilatura's default mode on the same pages):
    candidate's, which is three times as long and confirmed by another to SETTLED, the first candidate stands.
 Since 2026-12-07 trafilatura runs in its `fast` mode (generic.py, FAST) and readability reads a copy of the
 page's tree: the same 0.9399 replayed, and with rule 2, 0.9410 (it changes that one page), measured 1.55x
-trafilatura's default (bench/devset.py). The figures below were replayed before that change.
+trafilatura's default (bench/devset.py). Since 2026-12-08, with the same choices on every page and cheaper
+calls to each extractor (generic.py, density.py; docs/BENCHMARKS.md lists them): 2.00x. The figures below
+were replayed before those changes.
 Replayed: 0.9399 overall at 1.57x trafilatura's CPU time (the replay leaves out cleaning, title handling and
 the cost of switching between libraries; bench/devset.py, extractors taking turns page by page, measures
 1.22-1.29x), against 0.9349 at 0.82x replayed (0.72x measured) for the previous order (density, the markup
