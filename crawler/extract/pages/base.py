@@ -84,6 +84,21 @@ def without_cut_off_tag(html: str) -> str:
     return html
 
 
+def drop_keeping_tail(el: Any) -> None:
+    """Remove an lxml element and what it holds, keeping its tail text (the words after it belong to the
+    parent): lxml's drop_tree(), but a no-op on the root instead of an assertion error."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
 def load_json(raw: str) -> Any:
     """json.loads that treats nesting too deep for the interpreter like any other malformed JSON.
 

@@ -24,7 +24,7 @@ from lxml import etree
 from crawler.core.items import Image
 from crawler.extract.cleaning import clean_lines, strip_noise_html
 from crawler.extract.pages import bbc_blocks
-from crawler.extract.pages.base import ArticlePage, iso_datetime
+from crawler.extract.pages.base import ArticlePage, drop_keeping_tail, iso_datetime
 from crawler.extract.pages.bbc_blocks import EmbeddedArticle
 from crawler.extract.text import fragment, iter_paragraphs, normalize_space
 from crawler.extract.urls import bbc_article_id, canonical_url, names_this_page, site_of
@@ -69,20 +69,6 @@ def _link_only(el: Any) -> bool:
 
 def _has_link(el: Any) -> bool:
     return any(True for _ in el.iter("a"))
-
-
-def _drop(el: Any) -> None:
-    """Remove an lxml element but keep its tail text (the words after it belong to the parent)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 class BbcArticlePage(ArticlePage):
@@ -247,13 +233,13 @@ class BbcArticlePage(ArticlePage):
         """The 2015-2020 body as HTML without media and promo boxes (a copy: `images` reads the original)."""
         body = copy.deepcopy(body)
         for el in body.xpath(_OLD_DROP):
-            _drop(el)
+            drop_keeping_tail(el)
         for ul in body.xpath(".//ul | .//ol"):
             items = ul.xpath("./li")
             # A list whose every item carries a link is a box of other stories; a list of points in the
             # story may link one of them but not all ("The UK must stay in the EU to have influence...").
             if items and all(_has_link(li) for li in items):
-                _drop(ul)
+                drop_keeping_tail(ul)
         return str(etree.tostring(body, encoding="unicode", method="html"))
 
     def _new_fragment(self, blocks: list[Any]) -> str:
@@ -262,7 +248,7 @@ class BbcArticlePage(ArticlePage):
             block = copy.deepcopy(block)
             for ul in block.xpath(".//ul | .//ol"):
                 if all(_link_only(li) for li in ul.xpath("./li")):
-                    _drop(ul)
+                    drop_keeping_tail(ul)
             parts.append(str(etree.tostring(block, encoding="unicode", method="html")))
         return "<div>" + "".join(parts) + "</div>"
 

@@ -161,3 +161,15 @@ def test_readability_length_equals_clean_on_random_white_space() -> None:
               "\u00a0" * 254 + "x" + "\u3000" * 255]
     for text in texts:
         assert generic._readability_clean_length(text) == len(clean(text)), repr(text)
+
+
+def test_furniture_on_the_root_element_is_left_in_place() -> None:
+    # `<html class="site-footer">`: the XPath selects the root, which trafilatura cannot delete either.
+    tree = html_tree(f"<html class='site-footer'><body><h1>T</h1><p>{STORY}</p><footer>f</footer>after</body>"
+                     "</html>")
+    pruned = generic._without_furniture(tree)
+    assert pruned.tag == "html" and pruned.find(".//footer") is None
+    assert pruned.find("body").text_content().endswith("after")  # the footer's tail stays
+    options = {"include_comments": False, "include_tables": False, "fast": True, "deduplicate": False}
+    assert trafilatura.extract(pruned, **options) == \
+        trafilatura.extract(tree, prune_xpath=[*FURNITURE_XPATH, generic._BEFORE_FIRST_H1], **options)
