@@ -217,11 +217,11 @@ def _readability_length(el: Any) -> int:
 
 def _readability_clean_length(text: str) -> int:
     """len(readability.clean(text)): see `_readability_length`."""
-    from readability.readability import clean
-
     if _READABILITY_CLEANS.search(text) is None:
         return len(text.strip())
     if _READABILITY_LONG_RUN.search(text) is not None:
+        from readability.readability import clean  # here only: this runs for every link of a page
+
         return len(clean(text))
     lines = text.split("\n")
     if len(lines) > 1:
