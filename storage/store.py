@@ -60,6 +60,8 @@ Classify = Callable[[PreviousVersion | None, Article], Change]
 VersionHash = Callable[[str | None, str], str]  # (title, body) -> the hash that tells versions apart
 SEEN_STATUSES = ("irrelevant", "deleted", "failed")
 _VERSION_INSERT = s.article_versions.insert()  # built once: the values come as parameters
+
+
 @lru_cache(maxsize=2)
 def _previous_query(with_development: bool) -> Any:
     """The stored row of an article (locked for the transaction), and with a linker whether it already has a
