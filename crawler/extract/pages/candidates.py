@@ -86,7 +86,24 @@ def shingles(text: str, size: int = SHINGLE) -> set[int]:
     Hashes, not the tuples: a set of ints is built about a third faster (the tuples die at once instead of
     living in the set, and the garbage collector is not woken by them) and intersected twice as fast, and two
     different 4-grams of one page sharing a 64-bit hash is a chance not worth counting."""
-    words = _WORD.findall(text.casefold())
+    return _grams(_WORD.findall(text.casefold()), size)
+
+
+def line_shingles(lines: list[str], words_by_line: dict[str, list[str]]) -> set[int]:
+    """shingles("\n".join(lines)), the words of each line read once per page: the candidates of one page
+    share most of their lines (density's and the blocks witness's agree on two pages in three), and reading
+    the words was half the time of shingling them. The same set, since no word runs across a line break and
+    case folding maps each character on its own."""
+    words: list[str] = []
+    for line in lines:
+        known = words_by_line.get(line)
+        if known is None:
+            known = words_by_line[line] = _WORD.findall(line.casefold())
+        words += known
+    return _grams(words, SHINGLE)
+
+
+def _grams(words: list[str], size: int) -> set[int]:
     if len(words) < size:
         return {hash(tuple(words))} if words else set()
     # zip over shifted lists builds the tuples in C: ~18% less time than slicing in a comprehension (the
@@ -139,12 +156,13 @@ def choose(first: Maker, second: Maker, third: Maker, fourth: Maker | None = Non
     fourth candidates join one at a time, and after each the candidates so far vote (the witnesses vote too)
     until the winner is confirmed: another candidate or a witness agrees with it to SETTLED.
     """
-    a = _make(*first)
+    words_by_line: dict[str, list[str]] = {}
+    a = _make(*first, words_by_line)
     seen = [a]
     for witness in witnesses:
         if not a.lines:
             break
-        w = _make(*witness)
+        w = _make(*witness, words_by_line)
         seen.append(w)
         if w.lines:
             w.score = agreement(a.shingles, w.shingles)
@@ -158,7 +176,7 @@ def choose(first: Maker, second: Maker, third: Maker, fourth: Maker | None = Non
     for later in (second, third, fourth):
         if later is None:
             break
-        made.append(_make(*later))
+        made.append(_make(*later, words_by_line))
         choice = _vote(made, voters, seen)
         winner = choice.winner
         if winner is None:
@@ -208,6 +226,6 @@ def _vote(made: list[Candidate], voters: list[Candidate], seen: list[Candidate])
                                 f"against {runner_up:.2f})")
 
 
-def _make(name: str, compute: Callable[[], list[str]]) -> Candidate:
+def _make(name: str, compute: Callable[[], list[str]], words_by_line: dict[str, list[str]]) -> Candidate:
     lines = compute()
-    return Candidate(name, lines, shingles=shingles("\n".join(lines)))
+    return Candidate(name, lines, shingles=line_shingles(lines, words_by_line))

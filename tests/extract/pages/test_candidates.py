@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.extract.pages.candidates import CLOSE_ENOUGH, SETTLED, agreement, choose, shingles
+from crawler.extract.pages.candidates import CLOSE_ENOUGH, SETTLED, agreement, choose, line_shingles, shingles
 from tests.conftest import shared_path
 
 STORY = [
@@ -43,6 +43,21 @@ def test_shingles_are_the_case_folded_word_4_grams() -> None:
     assert shingles("  ...  ") == set()
     # One 4-gram shared ("a b c d"): 1 of the first text's 3, 1 of the second's 2.
     assert agreement(shingles("a b c d e f"), shingles("x a b c d")) == pytest.approx(0.4)  # F1 of 1/3, 1/2
+
+
+@pytest.mark.parametrize("lines", [
+    STORY, HEADLINES, [], [""], ["one two", "three four five"], ["a", "b", "c"], ["a b c"],
+    # case folding that changes a word's length or depends on where a letter stands, across line breaks
+    ["STRAẞE ODOΣ", "İstanbul ǅemal", "ﬁnal ŉ"], ["word\u2028split", "tab\tand, punctuation!"],
+])
+def test_shingles_of_lines_read_once_are_those_of_the_joined_text(lines: list[str]) -> None:
+    words_by_line: dict[str, list[str]] = {}
+    assert line_shingles(lines, words_by_line) == shingles("\n".join(lines))
+    assert set(words_by_line) == set(lines)
+    # a second candidate sharing lines with the first reads only its new ones, and gets its own shingles
+    other = [*lines[1:], "a line of its own here"]
+    assert line_shingles(other, words_by_line) == shingles("\n".join(other))
+    assert set(words_by_line) == {*lines, "a line of its own here"}
 
 
 def test_the_two_that_agree_outvote_a_list_of_headlines() -> None:
