@@ -199,42 +199,46 @@ def _readability_document() -> type:
 
 # What readability's clean() can change besides the ends: a line break, a tab, two white-space characters.
 _READABILITY_CLEANS = re.compile(r"\s\s|[\n\t]")
-# clean()'s first and last passes: a run of 255 white-space characters (cut to 255 spaces), and a tab or a
-# run of spaces and tabs (one space).
-_READABILITY_LONG_RUN = re.compile(r"\s{255}")
+# A run of two or more white-space characters (\s, as clean() and str.split() read white space), whole.
+_WHITE_RUN = re.compile(r"\s{2,}")
+# clean()'s last pass: a tab or a run of spaces and tabs becomes one space.
 _READABILITY_TABS = re.compile(r"\t|[ \t]{2,}")
 
 
 def _readability_length(el: Any) -> int:
     """len(readability.clean(el.text_content())), readability's text_length, in less time.
 
-    Why: readability measures the link density of every candidate container with three regex passes over
-    its whole text; that was a quarter of the readability candidate's time. The same length comes from
-    fewer passes: none on a text they would leave alone, and clean()'s middle one (each white-space run
-    holding a line break becomes one line break) as str.split and strip. The first pass goes first: a text
-    with a run it would cut takes readability's own clean(). tests/extract/pages/test_generic_shortcuts.py
-    compares the two on real and random texts."""
+    Why: readability measures the text of every candidate container, and of every link in it, for its link
+    density; clean() makes three regex passes over each text, the first (runs of 255 white-space characters
+    or more) retrying at every white-space character of a run of indentation, and that was most of the
+    readability candidate's time (tests/extract/pages/test_generic_shortcuts.py compares the two on real and
+    random texts)."""
     # An element without children (most links) has its text as its whole text: no XPath string() needed.
     return _readability_clean_length((el.text_content() if len(el) else el.text) or "")
 
 
 def _readability_clean_length(text: str) -> int:
-    """len(readability.clean(text)): see `_readability_length`."""
+    """len(readability.clean(text)), from the text's words and its runs of white space, without building
+    the cleaned text.
+
+    clean() turns each run of white space between two words into one character, but for a run shorter than
+    255 characters with no line break in it, where only tabs and runs of spaces and tabs become one space
+    (two no-break spaces stay two characters), and it strips both ends. Each run below is whole (maximal), as
+    clean()'s patterns see it."""
     if _READABILITY_CLEANS.search(text) is None:
         return len(text.strip())
-    if _READABILITY_LONG_RUN.search(text) is not None:
-        from readability.readability import clean  # here only: this runs for every link of a page
-
-        return len(clean(text))
-    lines = text.split("\n")
-    if len(lines) > 1:
-        # A run holding a line break, from the white space ending one line to that starting a later one,
-        # becomes one line break: lines of only white space vanish, the first and last keep their outer ends.
-        middle = [line for line in (line.strip() for line in lines[1:-1]) if line]
-        text = "\n".join([lines[0].rstrip(), *middle, lines[-1].lstrip()])
-    if "\t" in text or "  " in text:
-        text = _READABILITY_TABS.sub(" ", text)
-    return len(text.strip())
+    words = text.split()
+    if not words:
+        return 0
+    length = sum(map(len, words)) + len(words) - 1  # each run between two words as one character
+    end = len(text)
+    for found in _WHITE_RUN.finditer(text):
+        start, stop = found.span()
+        run = found.group()
+        if start == 0 or stop == end or stop - start >= 255 or "\n" in run:
+            continue  # stripped, or one character
+        length += len(_READABILITY_TABS.sub(" ", run)) - 1
+    return length
 
 
 class GenericArticlePage(ArticlePage):

@@ -159,6 +159,10 @@ def test_readability_length_equals_clean_on_random_white_space() -> None:
     # Runs of 255 and more that only clean()'s first pass shortens: no break, no space or tab to collapse.
     texts += ["a" + "\u00a0" * 300 + "b", "a" + "\u00a0\n" * 200 + "b", "a" + "\r\u2028" * 150 + "b c",
               "\u00a0" * 254 + "x" + "\u3000" * 255]
+    # Runs about the 255-character edge, between words, at an end, with and without a break or a tab.
+    for size in (253, 254, 255, 256):
+        for run in ("\u00a0" * size, "\t" * size, " \u00a0" * (size // 2) + " " * (size % 2), "\r" * size):
+            texts += [f"a{run}b", f"{run}a b", f"a b{run}", f"a{run}b\t\tc{run[:-1]}\nd", run]
     for text in texts:
         assert generic._readability_clean_length(text) == len(clean(text)), repr(text)
 
