@@ -11,6 +11,7 @@ import copy
 
 import pytest
 import trafilatura
+from lxml import etree
 from readability import Document
 from readability.readability import Unparseable, clean
 
@@ -165,6 +166,44 @@ def test_readability_length_equals_clean_on_random_white_space() -> None:
             texts += [f"a{run}b", f"{run}a b", f"a b{run}", f"a{run}b\t\tc{run[:-1]}\nd", run]
     for text in texts:
         assert generic._readability_clean_length(text) == len(clean(text)), repr(text)
+
+
+# <div>s readability rewrites, each where a shortcut could go wrong: block tags found by prefix ("<param",
+# "<picture"), in a comment, escaped in an attribute or text (not found in the XML it searches, found in the
+# HTML it searches for inline children), text before, between and after children, line breaks.
+DIVS = """<html><body>
+<div>Only text, <b>bold</b> and <a href="#">a link</a>.</div>
+<div><span>inline <em>only</em></span> tail text<br>after a break<br></div>
+<div><object><param name="x" value="y"></object>holds a param</div><div><picture></picture>a picture</div>
+<div><span><progress></progress></span>progress inside a span</div><div><PRE>upper-case pre</PRE></div>
+<div><span title="<p>not a tag">escaped in the XML, not in the HTML</span> then text</div>
+<div>&lt;p&gt; escaped text <span>&lt;div&gt;</span></div>
+<div><!-- <p> in a comment --> text by a comment</div><div><?pi <table> ?> text by an instruction</div>
+<div>lead text<div>inner <i>italic</i> text<br><br>more</div>trailing <u>under</u><p>para</p> end</div>
+<div><span>one</span><span>two<div>block in an inline</div></span><code>code</code><br><sub>x</sub>tail</div>
+<div><ul><li>list</li></ul>after list<img src="x.png">after image<table><tr><td>cell</td></tr></table></div>
+<div><p>a block</p><span title="<p>in the HTML">inline with a tag in an attribute</span><b>bold</b></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize("relative", ["divs", "written", *RECORDED])
+def test_divs_rewritten_as_readability_rewrites_them(relative: str) -> None:
+    html = DIVS if relative == "divs" else WRITTEN if relative == "written" else fixture_html(relative)
+    tree = html_tree(html)
+    ours, stock = generic._readability_document()(tree), Document(tree)
+    for document in (ours, stock):
+        document.html = copy.deepcopy(tree)
+    stock.transform_misused_divs_into_paragraphs()
+    ours.transform_misused_divs_into_paragraphs()
+    assert etree.tostring(ours.html) == etree.tostring(stock.html)
+    if relative == "divs":
+        rewritten = etree.tostring(ours.html, encoding="unicode")
+        assert "<p>Only text, <b>bold</b>" in rewritten  # no block inside: the <div> is a paragraph
+        for kept in ("<div><object>", "<div><picture/>", "<div><span><progress/>", "<div><!-- <p>"):
+            assert kept in rewritten  # a block tag by prefix, deep inside, or in a comment: still a <div>
+        assert '<p><span title="&lt;p&gt;not a tag">' in rewritten  # escaped in the XML searched
+        assert "<p>inner <i>italic</i> text<br/><br/>more</p><p>trailing </p>" in rewritten
+        assert "<p><sub>x</sub>tail</p></div>" in rewritten  # the <br> before it went
 
 
 def test_furniture_on_the_root_element_is_left_in_place() -> None:
