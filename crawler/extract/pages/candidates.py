@@ -31,8 +31,10 @@ speed relative to trafilatura's default mode on the same pages):
 Since 2026-12-07 trafilatura runs in its `fast` mode (generic.py, FAST) and readability reads a copy of the
 page's tree: the same 0.9399 replayed, and with rule 2, 0.9410 (it changes that one page), measured 1.55x
 trafilatura's default (bench/devset.py). Since 2026-12-08, with the same choices on every page and cheaper
-calls to each extractor (generic.py, density.py; docs/BENCHMARKS.md lists them): 2.00x. The figures below
-were replayed before those changes.
+calls to each extractor (generic.py, density.py; docs/BENCHMARKS.md lists them): 2.00x with every extractor
+in the benchmark's process, 1.84-1.99x with each in its own (trafilatura's memo no longer shared), then
+1.98-2.25x (best of three rounds: 2.03-2.22x) once readability's text length and div rewriting were cheaper.
+The figures below were replayed before those changes.
 Replayed: 0.9399 overall at 1.57x trafilatura's CPU time (the replay leaves out cleaning, title handling and
 the cost of switching between libraries; bench/devset.py, extractors taking turns page by page, measures
 1.22-1.29x), against 0.9349 at 0.82x replayed (0.72x measured) for the previous order (density, the markup
