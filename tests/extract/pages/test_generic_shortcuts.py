@@ -1,8 +1,9 @@
 """The generic extractor's shortcuts around its libraries give the libraries' own answers.
 
 generic.py hands trafilatura a tree it pruned in Python instead of a `prune_xpath`, and runs readability-lxml
-with a cleaner and a link density that skip work on markup it never reads. Each must give exactly what the
-slower way gives: compared here on every recorded page and on pages written for the edge cases.
+with a cleaner, a text length and a <div> rewriting that skip work on markup it never reads. Each must give
+exactly what the slower way gives: compared here on every recorded page and on pages written for the edge
+cases.
 """
 
 from __future__ import annotations
