@@ -306,10 +306,11 @@ def _readability_clean_length(text: str) -> int:
     end = len(text)
     for found in _WHITE_RUN.finditer(text):
         start, stop = found.span()
-        run = found.group()
-        if start == 0 or stop == end or stop - start >= 255 or "\n" in run:
+        if start == 0 or stop == end or stop - start >= 255:
             continue  # stripped, or one character
-        length += len(_READABILITY_TABS.sub(" ", run)) - 1
+        run = found.group()
+        if "\n" not in run:  # else one character
+            length += len(_READABILITY_TABS.sub(" ", run)) - 1
     return length
 
 
