@@ -222,7 +222,7 @@ class Workers:
 Speeds = dict[str, float]
 
 
-def run(names: list[str], pages: list[tuple[dict, str]], chunk: int = 1, same_process: bool = False,
+def run(names: list[str], pages: list[tuple[dict, str]], chunk: int = CHUNK, same_process: bool = False,
         rounds: int = 1) -> tuple[dict[str, dict[str, str]], Speeds, Speeds, dict[str, int]]:
     """Every extractor on every page, `chunk` pages at a time and in turn (the order rotating from one run of
     pages to the next), so that the load of a shared machine falls on all of them alike; `rounds` times, each
